@@ -1,0 +1,117 @@
+"""One collection run, end to end: record the design, work out what is left, send it, store it.
+
+The CLI, the demo and the tests call :func:`collect`; it wires the store, the
+runner and the progress bar together and holds no logic of its own beyond that.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, \
+    TimeRemainingColumn
+
+from collector import store
+from collector.config import Experiment
+from collector.design import Design
+from collector.runner import Collector, CollectResult, Counters, pending_requests, resolve_models
+
+
+@dataclass(frozen=True)
+class CollectOptions:
+    models: tuple[str, ...] | None = None
+    concurrency: int | None = None
+    progress: bool = True
+    store_enabled: bool = True  # False only for benchmarks: answers are counted, not stored
+    kind: str = "collect"
+    handle_sigint: bool = True
+
+
+def with_overrides(exp: Experiment, replicates: int | None = None, study: str | None = None) -> Experiment:
+    """The experiment with command-line overrides applied (they become part of the recorded design)."""
+    update = {}
+    if replicates is not None:
+        update["replicates"] = replicates
+    if study is not None:
+        update["study"] = study
+    return exp.model_copy(update=update) if update else exp
+
+
+def collect(exp: Experiment, db_path: str | Path, opts: CollectOptions, env: Mapping[str, str],
+            simulator_url: str | None = None, console: Console | None = None) -> CollectResult:
+    """Collect every pending request of ``exp`` into the database at ``db_path``."""
+    console = console or Console(stderr=True)
+    design = Design(exp)
+    resolved = resolve_models(exp, opts.models, env, simulator_url)
+    names = [m.name for m in resolved]
+    con = store.connect(db_path)
+    try:
+        store.init_schema(con)
+        store.record_design(con, design, [
+            {"model": m.name, "provider": m.spec.provider, "provider_model": m.spec.model, "base_url": m.base_url}
+            for m in resolved])
+        run_id = store.start_run(con, opts.kind, exp.study, exp.file_hash, {
+            "models": names, "replicates": exp.replicates, "concurrency": opts.concurrency,
+            "experiment": exp.source_path})
+        keys = store.pending_keys(con, exp.study, names)
+        pending = pending_requests(design, names, keys)
+        total_planned = con.execute(
+            "select count(*) from raw.planned_requests where study = ? and list_contains(?, model)",
+            [exp.study, names]).fetchone()[0]
+        writer = store.ResponseWriter(con, enabled=opts.store_enabled)
+        collector = Collector(design, resolved, writer, run_id, concurrency=opts.concurrency)
+        outcome = "error"
+        result: CollectResult | None = None
+        try:
+            result = asyncio.run(_run_with_progress(collector, pending, total_planned, opts, console))
+            outcome = "interrupted" if result.interrupted else "finished"
+        finally:
+            writer.close()
+            c = collector.counters
+            store.end_run(con, run_id, outcome, c.planned, c.ok, c.failed)
+        return result
+    finally:
+        con.close()
+
+
+async def _run_with_progress(collector: Collector, pending: dict, total_planned: int, opts: CollectOptions,
+                             console: Console) -> CollectResult:
+    todo = sum(len(v) for v in pending.values())
+    already = total_planned - todo
+    progress = Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
+        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+        TextColumn("{task.fields[extra]}"),
+        console=console, disable=not opts.progress, transient=False, refresh_per_second=5,
+    )
+    with progress:
+        task = progress.add_task("collect", total=total_planned, completed=already, rate="", extra="")
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+
+        def refresh(c: Counters) -> None:
+            elapsed = max(loop.time() - t0, 1e-9)
+            extra = f"ok {c.ok} · failed {c.failed} · retries {c.retries} · tokens {c.prompt_tokens + c.completion_tokens:,}"
+            if c.cost_usd:
+                extra += f" · ${c.cost_usd:,.4f}"
+            progress.update(task, completed=already + c.done, rate=f"{c.done / elapsed:,.0f}/s", extra=extra)
+
+        async def ticker() -> None:
+            while True:
+                await asyncio.sleep(0.2)
+                refresh(collector.counters)
+
+        tick = asyncio.create_task(ticker())
+        try:
+            result = await collector.run(pending, handle_sigint=opts.handle_sigint)
+        finally:
+            tick.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await tick
+            refresh(collector.counters)
+    return result

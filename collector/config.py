@@ -1,0 +1,308 @@
+"""The experiment file: typed, validated once at the edge, then passed down as objects.
+
+Nothing deeper than this module reads YAML or environment variables for the
+study design; :func:`load_experiment` turns a file into an :class:`Experiment`
+or raises :class:`~collector.errors.UserError` with one line naming the file,
+the field and what was expected.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from collector.errors import UserError
+
+TaskKind = Literal["select", "rate", "tradeoff", "rank"]
+ProviderName = Literal["openai", "anthropic", "gemini", "simulated"]
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_EXPERIMENT = PACKAGE_DIR.parent / "experiments" / "are_we_aligned.yaml"
+DEFAULT_SIMULATOR_URL = "http://127.0.0.1:8765/v1"
+
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
+
+
+def slug(name: str) -> str:
+    """Lower snake case id of a display name: 'Human Autonomy' -> 'human_autonomy'."""
+    return _SLUG_RE.sub("_", name.lower()).strip("_")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Value(_Strict):
+    name: str = Field(min_length=1)
+    synonyms: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return slug(self.name)
+
+
+class ScaleLevel(_Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str = Field(min_length=1)
+
+
+class SettingSpec(_Strict):
+    """How a setting shows the options: their order and (for values) their labels."""
+
+    order: Literal["fixed", "reversed", "shuffled"] = "shuffled"
+    labels: Literal["names", "synonyms"] = "names"
+
+
+class Story(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    value: str
+    text: str = Field(min_length=1)
+
+
+class System(_Strict):
+    system: str = Field(min_length=1)
+    stories: tuple[Story, ...] = Field(min_length=2)
+
+
+class _TaskBase(_Strict):
+    prompt: str = Field(min_length=1)
+    settings: dict[str, SettingSpec] = Field(default_factory=lambda: {"original": SettingSpec()})
+
+    @field_validator("settings")
+    @classmethod
+    def _setting_names(cls, v: dict[str, SettingSpec]) -> dict[str, SettingSpec]:
+        if not v:
+            raise ValueError("needs at least one setting, e.g. original: {order: shuffled}")
+        for name in v:
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+                raise ValueError(f"setting name {name!r} must be lower snake case")
+        return v
+
+
+class SelectTask(_TaskBase):
+    kind: Literal["select"]
+    k: int = Field(ge=1)
+    values: tuple[str, ...] = Field(min_length=2)
+
+
+class RateTask(_TaskBase):
+    kind: Literal["rate"]
+    scale: str
+    contexts: tuple[str, ...] = Field(min_length=1)
+    values: tuple[str, ...] = Field(min_length=1)
+
+
+class TradeoffTask(_TaskBase):
+    kind: Literal["tradeoff"]
+    scale: str
+    contexts: tuple[str, ...] = Field(min_length=1)
+    conflicts: tuple[tuple[str, str], ...] = Field(min_length=1)
+    both_directions: bool = True
+
+
+class RankTask(_TaskBase):
+    kind: Literal["rank"]
+    systems: dict[str, System] = Field(min_length=1)
+
+
+Task = Annotated[SelectTask | RateTask | TradeoffTask | RankTask, Field(discriminator="kind")]
+
+
+class ModelSpec(_Strict):
+    """One model to ask. Keys come from the environment variable named in api_key_env."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
+    provider: ProviderName
+    model: str = Field(min_length=1)
+    base_url: str | None = None
+    api_key_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    rpm: float | None = Field(default=None, gt=0)
+    tpm: float | None = Field(default=None, gt=0)
+    concurrency: int = Field(default=8, ge=1, le=4096)
+    timeout_s: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1, le=50)
+    price_in_per_1k: float | None = Field(default=None, ge=0)
+    price_out_per_1k: float | None = Field(default=None, ge=0)
+    params: dict[str, Any] = Field(default_factory=dict)  # extra generation params for this model only
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^https?://", v):
+            raise ValueError("must start with http:// or https://")
+        return v
+
+
+class Experiment(_Strict):
+    """A whole study as declared in the experiment file."""
+
+    study: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str = ""
+    replicates: int = Field(ge=1, le=100_000)
+    generation: dict[str, Any] = Field(default_factory=dict)
+    system_prompt: str | None = None
+    values: tuple[Value, ...] = Field(min_length=1)
+    contexts: dict[str, str] = Field(default_factory=dict)
+    scales: dict[str, tuple[ScaleLevel, ...]] = Field(default_factory=dict)
+    tasks: dict[str, Task] = Field(min_length=1)
+    models: tuple[ModelSpec, ...] = ()
+
+    # filled by load_experiment, not part of the YAML
+    source_path: str | None = Field(default=None, exclude=True)
+    source_text: str | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> "Experiment":
+        names = [v.name for v in self.values]
+        _no_duplicates(names, "values")
+        known = {n.lower(): n for n in names}
+        seen_labels: dict[str, str] = {}
+        for v in self.values:
+            for label in (v.name, *v.synonyms):
+                other = seen_labels.setdefault(label.lower(), v.name)
+                if other != v.name:
+                    raise ValueError(f"values: label {label!r} is used by both {other!r} and {v.name!r}")
+        for c in self.contexts:
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", c):
+                raise ValueError(f"contexts: context name {c!r} must be lower snake case")
+        for s, levels in self.scales.items():
+            if len(levels) < 2:
+                raise ValueError(f"scales.{s}: needs at least two levels")
+            _no_duplicates([lv.key for lv in levels], f"scales.{s}")
+        _no_duplicates([m.name for m in self.models], "models (name)")
+
+        def value_ref(where: str, name: str) -> None:
+            if name.lower() not in known:
+                raise ValueError(f"{where}: unknown value {name!r}; declare it under values: (known: {', '.join(names)})")
+
+        def context_ref(where: str, name: str) -> None:
+            if name not in self.contexts:
+                raise ValueError(f"{where}: unknown context {name!r}; declare it under contexts: (known: {', '.join(self.contexts) or 'none'})")
+
+        for tname, task in self.tasks.items():
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", tname):
+                raise ValueError(f"tasks: task name {tname!r} must be lower snake case")
+            where = f"tasks.{tname}"
+            if "{options}" not in task.prompt:
+                raise ValueError(f"{where}.prompt: must contain the {{options}} placeholder")
+            if isinstance(task, SelectTask):
+                for v in task.values:
+                    value_ref(f"{where}.values", v)
+                _no_duplicates(list(task.values), f"{where}.values")
+                if task.k >= len(task.values):
+                    raise ValueError(f"{where}.k: must be smaller than the number of values ({len(task.values)})")
+            if isinstance(task, (RateTask, TradeoffTask)):
+                if task.scale not in self.scales:
+                    raise ValueError(f"{where}.scale: unknown scale {task.scale!r}; declare it under scales: (known: {', '.join(self.scales) or 'none'})")
+                for c in task.contexts:
+                    context_ref(f"{where}.contexts", c)
+            if isinstance(task, RateTask):
+                for v in task.values:
+                    value_ref(f"{where}.values", v)
+                _no_duplicates(list(task.values), f"{where}.values")
+            if isinstance(task, TradeoffTask):
+                if len(self.scales[task.scale]) != 5 or [lv.key for lv in self.scales[task.scale]] != [
+                    "definitely_a", "probably_a", "undecided", "probably_b", "definitely_b"]:
+                    raise ValueError(f"{where}.scale: a trade-off scale needs the keys definitely_a, probably_a, undecided, probably_b, definitely_b in that order")
+                for a, b in task.conflicts:
+                    value_ref(f"{where}.conflicts", a)
+                    value_ref(f"{where}.conflicts", b)
+                    if a.lower() == b.lower():
+                        raise ValueError(f"{where}.conflicts: {a!r} conflicts with itself")
+            if isinstance(task, RankTask):
+                for ctx, system in task.systems.items():
+                    context_ref(f"{where}.systems", ctx)
+                    _no_duplicates([s.id for s in system.stories], f"{where}.systems.{ctx}.stories (id)")
+                    for s in system.stories:
+                        value_ref(f"{where}.systems.{ctx}.stories.{s.id}.value", s.value)
+            for sname, spec in task.settings.items():
+                if spec.labels == "synonyms" and not isinstance(task, SelectTask):
+                    raise ValueError(f"{where}.settings.{sname}.labels: synonyms only apply to select tasks")
+        return self
+
+    # --- convenience -----------------------------------------------------
+    def value(self, name: str) -> Value:
+        for v in self.values:
+            if v.name.lower() == name.lower():
+                return v
+        raise KeyError(name)
+
+    def model_spec(self, name: str) -> ModelSpec:
+        for m in self.models:
+            if m.name == name:
+                return m
+        raise KeyError(name)
+
+    @property
+    def file_hash(self) -> str:
+        return hashlib.sha256((self.source_text or "").encode()).hexdigest()
+
+
+def _no_duplicates(items: list[str], where: str) -> None:
+    seen: set[str] = set()
+    for i in items:
+        if i.lower() in seen:
+            raise ValueError(f"{where}: {i!r} appears twice")
+        seen.add(i.lower())
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for p in loc:
+        if isinstance(p, int):
+            parts.append(f"[{p}]")
+        elif p in ("select", "rate", "tradeoff", "rank") and parts and parts[-1].startswith("tasks"):
+            continue  # discriminator tag pydantic adds; not a field the user wrote
+        else:
+            parts.append(("." if parts else "") + str(p))
+    return "".join(parts)
+
+
+def _format_validation_error(path: str, err: ValidationError) -> str:
+    e = err.errors()[0]
+    where = _loc(tuple(e["loc"]))
+    msg = e["msg"]
+    if e["type"] == "extra_forbidden":
+        msg = "unknown key (check the spelling; see docs/experiment-file.md for the fields)"
+    elif e["type"] == "missing":
+        msg = "required field is missing"
+    elif e["type"] == "union_tag_invalid" or e["type"] == "union_tag_not_found":
+        msg = "kind must be one of select, rate, tradeoff, rank"
+    elif msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    more = f" (and {len(err.errors()) - 1} more problem(s))" if len(err.errors()) > 1 else ""
+    return f"{path}: {where + ': ' if where else ''}{msg}{more}"
+
+
+def parse_experiment(text: str, path: str = "<experiment>") -> Experiment:
+    """Parse and validate experiment YAML text; raise UserError with one line on a mistake."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise UserError(f"{path}{line}: invalid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: expected a mapping with study:, values:, tasks: and models: at the top level")
+    try:
+        exp = Experiment.model_validate(data)
+    except ValidationError as err:
+        raise UserError(_format_validation_error(path, err)) from None
+    return exp.model_copy(update={"source_path": path, "source_text": text})
+
+
+def load_experiment(path: str | Path | None = None) -> Experiment:
+    """Read and validate an experiment file (default: the shipped study)."""
+    p = Path(path) if path is not None else DEFAULT_EXPERIMENT
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{p}: experiment file not found (the shipped study is {DEFAULT_EXPERIMENT})") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise UserError(f"{p}: cannot read the experiment file ({type(exc).__name__})") from None
+    return parse_experiment(text, str(p))

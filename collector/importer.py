@@ -1,0 +1,225 @@
+"""``aligned import``: answers collected elsewhere, stored like collected ones (provider ``import``).
+
+Records (JSONL objects or CSV rows) carry ``model``, ``item``, ``setting``
+(default ``original``), ``replicate`` and ``response``, and optionally
+``external_id``, ``options_shown`` (a JSON list of option keys in the order
+shown; required for rank items, whose answers refer to positions) and
+``collected_at``. The file is read and validated in DuckDB, set-based, so a
+million lines import in seconds. A file with any bad record is rejected whole
+(up to 20 line numbers and reasons); importing the same file twice adds nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+
+from collector import __version__, store
+from collector.config import Experiment
+from collector.design import Design
+from collector.errors import UserError
+
+REQUIRED = ("model", "item", "replicate", "response")
+OPTIONAL = ("setting", "external_id", "options_shown", "collected_at")
+MAX_REPORTED = 20
+
+
+def _records_sql(path: Path) -> str:
+    """A query yielding (line_no, model, item, setting, replicate, response, external_id, options_shown, collected_at, problem)."""
+    p = str(path).replace("'", "''")
+    if path.suffix.lower() == ".csv":
+        return f"""
+        select row_number() over () + 1 as line_no, * from read_csv('{p}', all_varchar = true, header = true)
+        """
+    return f"""
+    with raw_lines as (
+        select unnest(generate_series(1, len(parts))) as line_no, unnest(parts) as line
+        from (select string_split(replace(content, chr(13), ''), chr(10)) as parts from read_text('{p}'))
+    )
+    select line_no, line from raw_lines where trim(line) <> ''
+    """
+
+
+def _load(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    if path.suffix.lower() == ".csv":
+        try:
+            con.execute(f"create temp table src as {_records_sql(path)}")
+        except duckdb.Error as exc:
+            raise UserError(f"{path}: cannot read the CSV file: {str(exc).splitlines()[0]}") from None
+        cols = [r[0] for r in con.execute("describe src").fetchall()]
+        missing = [c for c in REQUIRED if c not in cols]
+        unknown = [c for c in cols if c not in (*REQUIRED, *OPTIONAL, "line_no")]
+        if missing or unknown:
+            raise UserError(
+                f"{path}: wrong CSV header: "
+                + (f"missing column(s) {', '.join(missing)}" if missing else "")
+                + ("; " if missing and unknown else "")
+                + (f"unknown column(s) {', '.join(unknown)}" if unknown else "")
+                + f"; expected {', '.join(REQUIRED)} and optionally {', '.join(OPTIONAL)}")
+        sel = ", ".join(f"{c}" if c in cols else f"null::varchar as {c}" for c in (*REQUIRED, *OPTIONAL))
+        con.execute(f"""
+            create temp table recs as
+            select line_no, {sel}, null::varchar as problem from src
+        """)
+        return
+    try:
+        con.execute(f"create temp table src as {_records_sql(path)}")
+    except duckdb.Error as exc:
+        raise UserError(f"{path}: cannot read the file: {str(exc).splitlines()[0]}") from None
+    keys = ", ".join(f"'{c}'" for c in (*REQUIRED, *OPTIONAL))
+    con.execute(f"""
+        create temp table recs as
+        with parsed as (
+            -- invalid lines become null so that no json function ever sees them
+            select line_no, json_valid(line) as ok_json,
+                   case when json_valid(line) then line::json end as line
+            from src
+        )
+        select line_no,
+               case when ok_json then line->>'model' end as model,
+               case when ok_json then line->>'item' end as item,
+               case when ok_json then line->>'replicate' end as replicate,
+               case when ok_json then line->>'response' end as response,
+               case when ok_json then line->>'setting' end as setting,
+               case when ok_json then line->>'external_id' end as external_id,
+               case when ok_json then (case when json_type(line->'options_shown') = 'ARRAY'
+                                            then (line->'options_shown')::varchar
+                                            else line->>'options_shown' end) end as options_shown,
+               case when ok_json then line->>'collected_at' end as collected_at,
+               case
+                 when not ok_json then 'invalid JSON'
+                 when json_type(line) <> 'OBJECT' then 'expected a JSON object'
+                 when json_type(line->'replicate') not in ('UBIGINT', 'BIGINT')
+                      and (line->'replicate') is not null then 'replicate must be a whole number'
+                 when json_type(line->'response') <> 'VARCHAR' and (line->'response') is not null
+                      then 'response must be a string'
+                 else (select string_agg(k, ', ') from unnest(json_keys(line)) t(k)
+                       where k not in ({keys}))
+                      -- unknown keys are reported below
+               end as problem
+        from parsed
+    """)
+    con.execute("""
+        update recs set problem = 'unknown field(s): ' || problem
+        where problem is not null and problem not in ('invalid JSON', 'expected a JSON object',
+              'replicate must be a whole number', 'response must be a string')
+    """)
+
+
+def import_file(path: str | Path, db_path: str | Path, exp: Experiment) -> tuple[int, int]:
+    """Validate and append the records of ``path``; return (rows added, records already present)."""
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"{path}: no such file")
+    if path.suffix.lower() not in (".jsonl", ".ndjson", ".json", ".csv"):
+        raise UserError(f"{path}: unknown file type {path.suffix!r}; use .jsonl (one JSON object per line) or .csv")
+    design = Design(exp)
+    file_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+    work = duckdb.connect()  # validation happens in memory; the database is touched only if all is well
+    try:
+        _load(work, path)
+        _validate(work, design, path)
+        records = work.sql("""
+            select model, item, coalesce(setting, 'original') as setting, replicate::integer as replicate, response,
+                   external_id, options_shown, try_cast(collected_at as timestamp) as collected_at
+            from recs order by line_no
+        """).to_arrow_table()
+    finally:
+        work.close()
+
+    models = sorted(set(records.column("model").to_pylist()))
+    con = store.connect(db_path)
+    try:
+        store.init_schema(con)
+        store.record_design(con, design, [{"model": m, "provider": "import"} for m in models])
+        run_id = store.start_run(con, "import", exp.study, exp.file_hash, {"file": str(path), "sha256": file_hash,
+                                                                         "records": records.num_rows})
+        con.register("_imp", records)
+        before = con.execute("select count(*) from raw.responses").fetchone()[0]
+        con.execute("begin")
+        try:
+            con.execute("""
+                insert into raw.responses
+                with keyed as (
+                    select md5(? || '|' || r.model || '|' || r.item || '|' || r.setting || '|' || r.replicate::varchar)
+                               as request_key, r.*
+                    from _imp r
+                )
+                select
+                    k.request_key || '-import-' || substr(?, 1, 12) as response_id, k.request_key, ? as run_id,
+                    ? as study, k.model, 'import' as provider, null as provider_model, k.item, i.task, i.context,
+                    k.setting, k.replicate, k.external_id,
+                    coalesce(k.options_shown::varchar[], null) as options_shown, null as labels_shown,
+                    null as messages, null as params, null as seed, k.response as response_text,
+                    null as finish_reason, null as response_model, 'ok' as status, null as error,
+                    null as http_status, 1 as attempts, null as latency_ms, null as prompt_tokens,
+                    null as completion_tokens, null as cost_usd, k.collected_at as requested_at,
+                    coalesce(k.collected_at, now()::timestamp) as completed_at, ? as collector_version
+                from keyed k
+                join raw.items i on i.study = ? and i.item = k.item
+                where k.request_key not in (
+                    select request_key from raw.responses where study = ? and status = 'ok')
+            """, [exp.study, run_id, run_id, exp.study, __version__, exp.study, exp.study])
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        added = con.execute("select count(*) from raw.responses").fetchone()[0] - before
+        store.end_run(con, run_id, "finished", records.num_rows, added, 0)
+        return added, records.num_rows - added
+    finally:
+        con.close()
+
+
+def _validate(con: duckdb.DuckDBPyConnection, design: Design, path: Path) -> None:
+    if con.execute("select count(*) from recs").fetchone()[0] == 0:
+        raise UserError(f"{path}: no records found")
+    con.execute("create temp table d_items (item varchar, task varchar, kind varchar, keys varchar[])")
+    con.executemany("insert into d_items values (?,?,?,?)",
+                    [[i.item, i.task, i.kind, sorted(o.key for o in i.options)] for i in design.items])
+    con.execute("create temp table d_settings (task varchar, setting varchar)")
+    con.executemany("insert into d_settings values (?,?)", [[s.task, s.setting] for s in design.settings])
+    problems = con.execute("""
+        with r as (
+            select recs.*, d.task, d.kind, d.keys,
+                   try_cast(recs.replicate as integer) as rep,
+                   case when options_shown is null then null
+                        else try_cast(options_shown as varchar[]) end as shown
+            from recs left join d_items d using (item)
+        ), checks as (
+            select line_no, coalesce(problem,
+                case
+                  when model is null or trim(model) = '' then 'missing field: model'
+                  when item is null then 'missing field: item'
+                  when replicate is null then 'missing field: replicate'
+                  when response is null then 'missing field: response'
+                  when task is null then 'unknown item ' || item
+                  when rep is null then 'replicate must be a whole number, got ' || replicate
+                  when rep < 1 or rep > ? then 'replicate ' || replicate || ' is outside 1..' || ?
+                  when (task, coalesce(setting, 'original')) not in (select (task, setting) from d_settings)
+                       then 'unknown setting ' || coalesce(setting, 'original') || ' for item ' || item
+                  when options_shown is not null and shown is null
+                       then 'options_shown must be a JSON list of option keys'
+                  when shown is not null and list_sort(shown) <> keys
+                       then 'options_shown must list each option key of ' || item || ' once'
+                  when kind = 'rank' and shown is null
+                       then 'options_shown is required for rank items (their answers refer to positions)'
+                  when collected_at is not null and try_cast(collected_at as timestamp) is null
+                       then 'collected_at is not a timestamp: ' || collected_at
+                end) as problem
+            from r
+        ), dups as (
+            select line_no, 'the same (model, item, setting, replicate) as line ' || first_line as problem
+            from (select line_no, min(line_no) over (partition by model, item, coalesce(setting, 'original'),
+                         replicate) as first_line from recs)
+            where line_no <> first_line
+        )
+        select line_no, problem from checks where problem is not null
+        union all select * from dups
+        order by line_no
+    """, [design.exp.replicates, design.exp.replicates]).fetchall()
+    if problems:
+        shown = "; ".join(f"line {n}: {p}" for n, p in problems[:MAX_REPORTED])
+        more = f" (and {len(problems) - MAX_REPORTED} more)" if len(problems) > MAX_REPORTED else ""
+        raise UserError(f"{path}: {len(problems)} bad record(s), nothing imported: {shown}{more}")

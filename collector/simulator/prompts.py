@@ -1,0 +1,207 @@
+"""Reading a prompt the way the simulator needs it: its options and its task.
+
+Prompt wording belongs to the users of aligned, so nothing here depends on it.
+The one contract with the collector's prompt rendering: the last user message
+lists its options one per line, as ``- label`` bullets (select, rate and
+trade-off tasks) or ``1. text`` numbered lines (ranking of user stories). The
+task is told apart by the options themselves:
+
+- numbered lines                                   -> ``ranking`` (order all items)
+- every option is a scale level with "important"  -> ``rating`` (one level)
+- options start with Definitely/Probably/Undecided -> ``tradeoff`` (one option)
+- other bullets                                    -> ``selection`` (top k)
+- no options                                       -> ``unknown``
+
+Parsing is cached by prompt text: a run asks the same few hundred prompts
+thousands of times.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from .vocab import ALIAS_RE, NUMBER_RE, NUMBER_WORDS, find_context, find_values, story_value, value_of
+
+_BULLET_RE = re.compile(r"^[ \t]*[-*\u2022\u2023\u25aa][ \t]+(\S.*?)[ \t]*$")
+_NUMBERED_RE = re.compile(r"^[ \t]*(\d{1,3})[.)][ \t]+(\S.*?)[ \t]*$")
+_TRADE_RE = re.compile(
+    r"^\W*(definitely|probably|undecided|neutral|unsure|no preference|equally|neither)\b\W*(.*)$", re.I)
+_STRENGTH = {"definitely": 2, "probably": 1}
+
+DEFAULT_K = 5
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer option as printed in the prompt."""
+
+    label: str  # the text after the bullet or number, as printed
+    name: str  # what to call it in an answer: the value name as printed, else the label
+    value: str | None = None  # canonical value it names or embodies, if recognised
+    number: str | None = None  # ranking: the printed number
+    level: float = 0.0  # rating: 0 (not at all) .. 4 (extremely); trade-off: -2 .. +2
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """What the simulator understood of a prompt."""
+
+    task: str  # selection | rating | tradeoff | ranking | unknown
+    options: tuple[Option, ...] = ()
+    k: int = DEFAULT_K  # selection: how many to pick
+    context: str | None = None  # medical | banking | marketing | streaming
+    value: str | None = None  # rating: the value asked about
+    sides: tuple[str | None, str | None] = (None, None)  # trade-off: values at +2 and -2
+
+
+def message_text(content: Any) -> str:
+    """The text of a message's content: a string, or a list of OpenAI content parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(
+            str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type", "text") == "text"
+        )
+    return "" if content is None else str(content)
+
+
+def parse_messages(messages: Sequence[dict[str, Any]]) -> Prompt:
+    """Parse a chat: options come from the last user message, the context from all."""
+    last_user = ""
+    others: list[str] = []
+    for i in range(len(messages) - 1, -1, -1):
+        if messages[i].get("role") == "user":
+            last_user = message_text(messages[i].get("content"))
+            others = [message_text(m.get("content")) for j, m in enumerate(messages) if j != i]
+            break
+    else:
+        others = [message_text(m.get("content")) for m in messages]
+    return parse_prompt(last_user, "\n".join(others))
+
+
+@lru_cache(maxsize=8192)
+def parse_prompt(text: str, surrounding: str = "") -> Prompt:
+    """Parse one user message (``surrounding``: the other messages, for the context)."""
+    bullets: list[str] = []
+    numbered: list[tuple[str, str]] = []
+    rest_bullet: list[str] = []
+    rest_numbered: list[str] = []
+    for line in text.splitlines():
+        if m := _BULLET_RE.match(line):
+            bullets.append(m.group(1))
+            rest_numbered.append(line)
+        elif m := _NUMBERED_RE.match(line):
+            numbered.append((m.group(1), m.group(2)))
+            rest_bullet.append(line)
+        else:
+            rest_bullet.append(line)
+            rest_numbered.append(line)
+    context = find_context(text + "\n" + surrounding)
+
+    if len(numbered) >= 2 and len(numbered) > len(bullets):
+        return Prompt("ranking", _story_options(numbered), k=len(numbered), context=context)
+    if len(bullets) < 2:
+        return Prompt("unknown", context=context)
+
+    rest = "\n".join(rest_bullet)
+    levels = [_importance_level(b) for b in bullets]
+    if all(lv is not None for lv in levels):
+        opts = tuple(Option(b, b, level=float(lv)) for b, lv in zip(bullets, levels))  # type: ignore[arg-type]
+        return Prompt("rating", opts, context=context, value=_asked_value(rest, surrounding))
+    trade = [_TRADE_RE.match(b) for b in bullets]
+    if sum(m is not None for m in trade) * 2 > len(bullets):
+        return _tradeoff(bullets, trade, rest, context)
+    opts = tuple(_value_option(b) for b in bullets)
+    return Prompt("selection", opts, k=_find_k(rest, len(opts)), context=context)
+
+
+def _value_option(label: str) -> Option:
+    value = value_of(label)
+    if value is not None:
+        return Option(label, label, value)
+    m = ALIAS_RE.search(label)
+    if m is not None:  # e.g. "Safety: the system does not hurt anyone" -> answer "Safety"
+        return Option(label, m.group(0), value_of(m.group(0)))
+    return Option(label, label, None)
+
+
+def _story_options(numbered: list[tuple[str, str]]) -> tuple[Option, ...]:
+    opts = []
+    for number, text in numbered:
+        value = value_of(text) or story_value(text)
+        if value is None and (m := ALIAS_RE.search(text)):
+            value = value_of(m.group(0))
+        opts.append(Option(text, text, value, number=number))
+    return tuple(opts)
+
+
+def _importance_level(label: str) -> int | None:
+    low = label.lower()
+    if "important" not in low:
+        return None
+    if "not at all" in low or "not important" in low or "unimportant" in low:
+        return 0
+    if "slightly" in low or "a little" in low or "somewhat" in low:
+        return 1
+    if "extremely" in low or "critically" in low or "absolutely" in low:
+        return 4
+    if "very" in low or "highly" in low:
+        return 3
+    return 2
+
+
+def _asked_value(rest: str, surrounding: str) -> str | None:
+    """The value a rating asks about: the one the question text names most (ties: first)."""
+    for text in (rest, surrounding):
+        found = find_values(text)
+        if found:
+            counts: dict[str, int] = {}
+            for value, _, _ in found:
+                counts[value] = counts.get(value, 0) + 1
+            return max(counts, key=lambda v: counts[v])  # dicts keep first-seen order for ties
+    return story_value(rest)
+
+
+def _tradeoff(bullets: list[str], matches: list[re.Match[str] | None], rest: str, context: str | None) -> Prompt:
+    sides: list[str] = []  # side keys: a canonical value, else the option's remainder text
+    parsed: list[tuple[int, str | None, str | None]] = []  # (strength, side key, value)
+    for b, m in zip(bullets, matches):
+        if m is None:
+            parsed.append((0, None, None))
+            continue
+        strength = _STRENGTH.get(m.group(1).lower(), 0)
+        if strength == 0:
+            parsed.append((0, None, None))
+            continue
+        remainder = m.group(2).strip(" .:!*")
+        value = value_of(remainder)
+        if value is None and (vm := ALIAS_RE.search(remainder)):
+            value = value_of(vm.group(0))
+        key = value or remainder.lower()
+        if key not in sides:
+            sides.append(key)
+        parsed.append((strength, key, value))
+    if len(sides) < 2:  # fall back on the values the question names
+        for value, _, _ in find_values(rest):
+            if value not in sides:
+                sides.append(value)
+    side_a = sides[0] if sides else None
+    opts = []
+    for b, (strength, key, value) in zip(bullets, parsed):
+        sign = 1 if key == side_a else -1
+        opts.append(Option(b, b, value, level=float(sign * strength)))
+    values = [s if value_of(s) == s else None for s in sides[:2]] + [None, None]
+    return Prompt("tradeoff", tuple(opts), context=context, sides=(values[0], values[1]))
+
+
+def _find_k(rest: str, n: int) -> int:
+    """k from the first number (word or digit) in the question that is a sensible k."""
+    for m in NUMBER_RE.finditer(rest):
+        tok = m.group(1).lower()
+        k = int(tok) if tok.isdigit() else NUMBER_WORDS[tok]
+        if 1 <= k < n:
+            return k
+    return min(DEFAULT_K, n)

@@ -1,0 +1,46 @@
+"""Pure statistics for the study, imported by the dbt Python models.
+
+Modules: correlation (Spearman, Lin's CCC, calibration slope), sets
+(Jaccard, top-k, threshold sets), bootstrap (replicate-clustered
+intervals), distribution (ordinal answer similarity), robustness (T1
+order robustness) and consistency (T4 vs implied ranks).
+"""
+
+from collector.stats.bootstrap import SpearmanCI, cluster_bootstrap, share_ci, spearman_ci
+from collector.stats.consistency import classify, classify_all, implied_ranks, summary_shares
+from collector.stats.correlation import calibration_slope, lins_ccc, spearman
+from collector.stats.distribution import js_similarity, representativeness
+from collector.stats.robustness import (
+    RobustnessSummary,
+    count_stdev,
+    majority_jaccard,
+    robustness_group,
+    robustness_summary,
+    top_k_jaccard,
+)
+from collector.stats.sets import at_least, jaccard, top_k
+
+__all__ = [
+    "spearman",
+    "lins_ccc",
+    "calibration_slope",
+    "jaccard",
+    "top_k",
+    "at_least",
+    "cluster_bootstrap",
+    "share_ci",
+    "spearman_ci",
+    "SpearmanCI",
+    "representativeness",
+    "js_similarity",
+    "count_stdev",
+    "top_k_jaccard",
+    "majority_jaccard",
+    "robustness_group",
+    "robustness_summary",
+    "RobustnessSummary",
+    "implied_ranks",
+    "classify",
+    "classify_all",
+    "summary_shares",
+]

@@ -1,0 +1,405 @@
+"""The experiment database: an append-only DuckDB file.
+
+Schema ``raw`` holds the resolved design (``studies``, ``items``, ``options``,
+``settings``, ``models``), one row per collect/import invocation (``runs``) and
+one row per finished request (``responses``). Rows are never updated or
+deleted: a failed request that a later run completes keeps its failed row as
+history, and the warehouse takes the latest ``ok`` row per request key.
+``raw.planned_requests`` is a view: models x items x settings x replicates,
+with the same md5 request key :func:`collector.plan.request_key` computes.
+
+All writes of responses go through :class:`ResponseWriter`, one writer fed by
+a queue, committing in batches (an Arrow table per transaction), so a kill -9
+loses at most the answers not yet committed, and a rerun asks only for those.
+"""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+import pyarrow as pa
+
+from collector import __version__
+from collector.design import Design
+from collector.errors import LockedError, UserError
+
+DEFAULT_DB = Path("data") / "aligned.duckdb"
+
+DDL = """
+create schema if not exists raw;
+
+create table if not exists raw.studies (
+    study              varchar not null,   -- study name from the experiment file
+    description        varchar,
+    experiment_path    varchar,            -- where the file was read from
+    experiment_text    varchar,            -- the whole experiment file, as read
+    experiment_hash    varchar,            -- sha256 of experiment_text
+    design_hash        varchar not null,   -- sha256 of items, options, settings, replicates, generation
+    replicates         integer not null,
+    generation_params  varchar,            -- JSON
+    system_prompt      varchar,
+    recorded_at        timestamp not null,
+    collector_version  varchar
+);
+
+create table if not exists raw.items (
+    study            varchar not null,
+    item             varchar not null,     -- t1 | t2/<context>/<value> | t3/<context>/<a>-over-<b> | t4/<context>
+    task             varchar not null,     -- t1 .. t4 (the task's name in the file)
+    task_kind        varchar not null,     -- select | rate | tradeoff | rank
+    context          varchar,              -- null for tasks without a context (T1)
+    value            varchar,              -- rate: the value asked about
+    value_a          varchar,              -- tradeoff: the value ensured
+    value_b          varchar,              -- tradeoff: the value it may reduce
+    k                integer,              -- select: how many to pick
+    n_options        integer not null,
+    prompt_template  varchar not null
+);
+
+create table if not exists raw.options (
+    study       varchar not null,
+    item        varchar not null,
+    option_key  varchar not null,          -- stable id: value slug, scale level key or story id
+    label       varchar not null,          -- the text shown (a synonym row shows the alternative name)
+    canonical   varchar not null,          -- what an answer maps to: value name, level key or story id
+    value       varchar,                   -- the value this option stands for (selected / favoured / embodied)
+    ordinal     integer not null,          -- position in the file's order (scale levels: 1 = lowest)
+    is_synonym  boolean not null
+);
+
+create table if not exists raw.settings (
+    study    varchar not null,
+    task     varchar not null,
+    setting  varchar not null,             -- original | reversed | shuffled | synonyms | ...
+    "order"  varchar not null,             -- fixed | reversed | shuffled
+    labels   varchar not null              -- names | synonyms
+);
+
+create table if not exists raw.models (
+    study           varchar not null,
+    model           varchar not null,      -- name in the experiment file
+    provider        varchar not null,      -- openai | anthropic | gemini | simulated | import
+    provider_model  varchar,               -- the provider's model id
+    base_url        varchar,
+    is_simulated    boolean not null,
+    added_at        timestamp not null
+);
+
+create table if not exists raw.runs (
+    run_id             varchar not null,
+    kind               varchar not null,   -- collect | import | demo
+    study              varchar not null,
+    experiment_hash    varchar,
+    options            varchar,            -- JSON of the command's options (never keys)
+    started_at         timestamp not null,
+    collector_version  varchar
+);
+
+create table if not exists raw.run_ends (
+    run_id     varchar not null,
+    ended_at   timestamp not null,
+    outcome    varchar not null,           -- finished | interrupted | error
+    planned    bigint,
+    ok         bigint,
+    failed     bigint
+);
+
+create table if not exists raw.responses (
+    response_id        varchar not null,   -- unique per row
+    request_key        varchar not null,   -- md5(study|model|item|setting|replicate)
+    run_id             varchar not null,
+    study              varchar not null,
+    model              varchar not null,
+    provider           varchar not null,
+    provider_model     varchar,
+    item               varchar not null,
+    task               varchar not null,
+    context            varchar,
+    setting            varchar not null,
+    replicate          integer not null,
+    external_id        varchar,            -- import: the id in the source file
+    options_shown      varchar[],          -- option keys in the order shown
+    labels_shown       varchar[],          -- labels in the order shown
+    messages           varchar,            -- JSON list of chat messages sent
+    params             varchar,            -- JSON generation parameters sent
+    seed               bigint,             -- derived from request_key
+    response_text      varchar,
+    finish_reason      varchar,
+    response_model     varchar,            -- model id the server reported
+    status             varchar not null,   -- ok | failed
+    error              varchar,            -- failed: last error, secret-free
+    http_status        integer,
+    attempts           integer not null,
+    latency_ms         double,             -- last attempt
+    prompt_tokens      integer,
+    completion_tokens  integer,
+    cost_usd           double,
+    requested_at       timestamp,          -- first attempt (UTC)
+    completed_at       timestamp not null, -- UTC
+    collector_version  varchar
+);
+
+create or replace view raw.planned_requests as
+select
+    md5(m.study || '|' || m.model || '|' || i.item || '|' || s.setting || '|' || cast(r.replicate as varchar)) as request_key,
+    m.study, m.model, i.item, i.task, i.context, s.setting, r.replicate
+from (select distinct study, model from raw.models) m
+join raw.items i on i.study = m.study
+join raw.settings s on s.study = i.study and s.task = i.task
+join raw.studies st on st.study = m.study
+cross join lateral (select unnest(range(1, st.replicates + 1)) as replicate) r;
+"""
+
+RESPONSE_COLUMNS = [
+    ("response_id", pa.string()), ("request_key", pa.string()), ("run_id", pa.string()), ("study", pa.string()),
+    ("model", pa.string()), ("provider", pa.string()), ("provider_model", pa.string()), ("item", pa.string()),
+    ("task", pa.string()), ("context", pa.string()), ("setting", pa.string()), ("replicate", pa.int32()),
+    ("external_id", pa.string()), ("options_shown", pa.list_(pa.string())), ("labels_shown", pa.list_(pa.string())),
+    ("messages", pa.string()), ("params", pa.string()), ("seed", pa.int64()), ("response_text", pa.string()),
+    ("finish_reason", pa.string()), ("response_model", pa.string()), ("status", pa.string()), ("error", pa.string()),
+    ("http_status", pa.int32()), ("attempts", pa.int32()), ("latency_ms", pa.float64()),
+    ("prompt_tokens", pa.int32()), ("completion_tokens", pa.int32()), ("cost_usd", pa.float64()),
+    ("requested_at", pa.timestamp("us")), ("completed_at", pa.timestamp("us")), ("collector_version", pa.string()),
+]
+RESPONSE_SCHEMA = pa.schema(RESPONSE_COLUMNS)
+_COLS = ", ".join(c for c, _ in RESPONSE_COLUMNS)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _lock_message(path: Path, exc: Exception) -> str:
+    text = str(exc)
+    holder = ""
+    if "PID" in text:
+        pid = text.split("PID", 1)[1].split()[0].strip(")")
+        holder = f" by process {pid}"
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+            if cmd:
+                what = "an aligned collect/import" if "collect" in cmd or "import" in cmd or "demo" in cmd else \
+                    "a dbt build" if "dbt" in cmd or " build" in cmd else cmd[:80]
+                holder += f" ({what})"
+        except OSError:
+            pass
+    return (f"{path}: the database is locked{holder}; DuckDB allows one writer at a time. "
+            f"Wait for it to finish (or stop it), or query a copy of the file.")
+
+
+def connect(path: str | Path, read_only: bool = False, create: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the experiment database with one-line errors for a missing folder or a lock."""
+    p = Path(path)
+    if read_only or not create:
+        if not p.exists():
+            raise UserError(f"{p}: no such database; run `aligned collect` or `aligned demo` first, or pass --db")
+    elif not p.parent.exists():
+        if p.parent == DEFAULT_DB.parent or str(p.parent) in ("", "."):
+            p.parent.mkdir(parents=True, exist_ok=True)
+        else:
+            raise UserError(f"{p}: the folder {p.parent} does not exist; create it or choose another --db path")
+    try:
+        return duckdb.connect(str(p), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise LockedError(_lock_message(p, exc)) from None
+        raise UserError(f"{p}: cannot open the database: {str(exc).splitlines()[0]}") from None
+    except duckdb.Error as exc:
+        raise UserError(f"{p}: cannot open the database: {str(exc).splitlines()[0]}") from None
+
+
+def init_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(DDL)
+
+
+def record_design(con: duckdb.DuckDBPyConnection, design: Design, models: list[dict[str, Any]]) -> None:
+    """Record the resolved design before any answer, refusing a changed design under the same name.
+
+    ``models`` holds dicts with model, provider, provider_model, base_url. New models are
+    appended; a study's items/options/settings are written once.
+    """
+    exp = design.exp
+    row = con.execute("select design_hash, replicates from raw.studies where study = ? limit 1", [exp.study]).fetchone()
+    now = utcnow()
+    con.execute("begin")
+    try:
+        if row is None:
+            con.execute(
+                "insert into raw.studies values (?,?,?,?,?,?,?,?,?,?,?)",
+                [exp.study, exp.description, exp.source_path, exp.source_text, exp.file_hash, design.design_hash,
+                 exp.replicates, json.dumps(exp.generation, sort_keys=True), exp.system_prompt, now, __version__],
+            )
+            con.executemany(
+                "insert into raw.items values (?,?,?,?,?,?,?,?,?,?,?)",
+                [[exp.study, i.item, i.task, i.kind, i.context, i.value, i.value_a, i.value_b, i.k, len(i.options),
+                  i.prompt_template] for i in design.items],
+            )
+            con.executemany(
+                "insert into raw.options values (?,?,?,?,?,?,?,?)",
+                [[exp.study, i.item, o.key, o.label, o.canonical, o.value, o.ordinal, o.is_synonym]
+                 for i in design.items for o in (*i.options, *i.synonyms)],
+            )
+            con.executemany(
+                "insert into raw.settings values (?,?,?,?,?)",
+                [[exp.study, s.task, s.setting, s.order, s.labels] for s in design.settings],
+            )
+        elif row[0] != design.design_hash:
+            con.execute("rollback")
+            what = (f"replicates {row[1]} -> {exp.replicates}" if row[1] != exp.replicates
+                    else "items, options, settings or generation parameters")
+            raise UserError(
+                f"{exp.source_path}: study {exp.study!r} is already in the database with a different design "
+                f"({what}); one study never mixes two designs: name a new study (study: or --study) instead"
+            )
+        known = {r[0] for r in con.execute("select model from raw.models where study = ?", [exp.study]).fetchall()}
+        new = [m for m in models if m["model"] not in known]
+        if new:
+            con.executemany(
+                "insert into raw.models values (?,?,?,?,?,?,?)",
+                [[exp.study, m["model"], m["provider"], m.get("provider_model"), m.get("base_url"),
+                  m["provider"] == "simulated", now] for m in new],
+            )
+        con.execute("commit")
+    except UserError:
+        raise
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def start_run(con: duckdb.DuckDBPyConnection, kind: str, study: str, experiment_hash: str | None,
+              options: dict[str, Any]) -> str:
+    run_id = uuid.uuid4().hex
+    con.execute("insert into raw.runs values (?,?,?,?,?,?,?)",
+                [run_id, kind, study, experiment_hash, json.dumps(options, sort_keys=True, default=str), utcnow(),
+                 __version__])
+    return run_id
+
+
+def end_run(con: duckdb.DuckDBPyConnection, run_id: str, outcome: str, planned: int, ok: int, failed: int) -> None:
+    con.execute("insert into raw.run_ends values (?,?,?,?,?,?)", [run_id, utcnow(), outcome, planned, ok, failed])
+
+
+def done_keys(con: duckdb.DuckDBPyConnection, study: str, models: list[str] | None = None) -> set[str]:
+    """Request keys that already have an ok row (the rest are pending)."""
+    sql = "select distinct request_key from raw.responses where status = 'ok' and study = ?"
+    args: list[Any] = [study]
+    if models is not None:
+        sql += " and list_contains(?, model)"
+        args.append(models)
+    return {r[0] for r in con.execute(sql, args).fetchall()}
+
+
+def pending_keys(con: duckdb.DuckDBPyConnection, study: str, models: list[str]) -> set[str]:
+    """Planned keys without an ok row, as one set operation in SQL."""
+    rows = con.execute(
+        """
+        select request_key from raw.planned_requests where study = ? and list_contains(?, model)
+        except
+        select request_key from raw.responses where study = ? and status = 'ok'
+        """,
+        [study, models, study],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def insert_responses(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
+    """Append rows in one transaction through Arrow (no per-row statements)."""
+    if not rows:
+        return
+    table = pa.Table.from_pylist(rows, schema=RESPONSE_SCHEMA)
+    con.register("_batch", table)
+    try:
+        con.execute("begin")
+        con.execute(f"insert into raw.responses ({_COLS}) select {_COLS} from _batch")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("_batch")
+
+
+@dataclass
+class WriterStats:
+    rows: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+
+
+class ResponseWriter:
+    """The single writer: a thread that drains a queue into batched transactions.
+
+    ``put`` never blocks the event loop for long; rows are committed when
+    ``batch_size`` are waiting or ``flush_s`` has passed, and on ``close``.
+    With ``enabled=False`` rows are counted and dropped (benchmarks only).
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection | None, batch_size: int = 500, flush_s: float = 0.25,
+                 enabled: bool = True) -> None:
+        self.con = con
+        self.batch_size = batch_size
+        self.flush_s = flush_s
+        self.enabled = enabled
+        self.stats = WriterStats()
+        self.error: BaseException | None = None
+        self._q: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, name="aligned-writer", daemon=True)
+        self._thread.start()
+
+    def put(self, row: dict[str, Any]) -> None:
+        if self.error is not None:
+            raise RuntimeError(f"the database writer failed: {self.error}") from self.error
+        self._q.put(row)
+
+    def close(self) -> None:
+        self._q.put(None)
+        self._thread.join()
+        if self.error is not None:
+            raise RuntimeError(f"the database writer failed: {self.error}") from self.error
+
+    def _loop(self) -> None:
+        batch: list[dict[str, Any]] = []
+        deadline = time.monotonic() + self.flush_s
+        stop = False
+        while not stop:
+            timeout = max(0.0, deadline - time.monotonic())
+            try:
+                row = self._q.get(timeout=timeout)
+                if row is None:
+                    stop = True
+                else:
+                    batch.append(row)
+            except queue.Empty:
+                pass
+            if batch and (stop or len(batch) >= self.batch_size or time.monotonic() >= deadline):
+                self._flush(batch)
+                batch = []
+            if time.monotonic() >= deadline:
+                deadline = time.monotonic() + self.flush_s
+
+    def _flush(self, batch: list[dict[str, Any]]) -> None:
+        t0 = time.perf_counter()
+        try:
+            if self.enabled and self.con is not None:
+                insert_responses(self.con, batch)
+        except BaseException as exc:  # surfaced to the runner on the next put/close
+            self.error = exc
+            return
+        self.stats.rows += len(batch)
+        self.stats.batches += 1
+        self.stats.seconds += time.perf_counter() - t0
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("ALIGNED_DB", str(DEFAULT_DB)))
