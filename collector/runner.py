@@ -348,8 +348,6 @@ class Collector:
             except (aiohttp.ClientError, ConnectionError) as exc:
                 latency_ms = (time.perf_counter() - t_start) * 1000
                 error = m.provider.redact(f"connection error: {type(exc).__name__}: {str(exc)[:200]}")
-            if m.name in self.stopped and retryable is False and status in (401, 403, 404):
-                return None
             if m.name in self.stopped and status is None:
                 return None
             if not retryable or attempts >= spec.max_attempts:

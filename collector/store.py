@@ -347,7 +347,7 @@ class ResponseWriter:
 
     def __init__(self, con: duckdb.DuckDBPyConnection | None, batch_size: int = 500, flush_s: float = 0.25,
                  enabled: bool = True) -> None:
-        self.con = con
+        self.con = con.cursor() if con is not None else None  # its own connection to the same database
         self.batch_size = batch_size
         self.flush_s = flush_s
         self.enabled = enabled
@@ -365,6 +365,8 @@ class ResponseWriter:
     def close(self) -> None:
         self._q.put(None)
         self._thread.join()
+        if self.con is not None:
+            self.con.close()
         if self.error is not None:
             raise RuntimeError(f"the database writer failed: {self.error}") from self.error
 

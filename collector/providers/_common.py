@@ -17,13 +17,6 @@ def clean_key(api_key: str | None) -> str | None:
     return api_key or None
 
 
-def redact(text: str, secret: str | None) -> str:
-    """Replace every occurrence of ``secret`` in ``text``."""
-    if secret and secret in text:
-        text = text.replace(secret, "***")
-    return text
-
-
 def clip(text: str, limit: int = MAX_MESSAGE) -> str:
     text = " ".join(str(text).split())  # one line, no runs of whitespace
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -57,23 +50,30 @@ def require_dict(body: Any, provider: str) -> dict[str, Any]:
     return body
 
 
-def format_error(status: int, kind: str | None, message: str | None, secret: str | None) -> str:
-    """``HTTP <status> <kind>: <message>`` clipped, with the key redacted."""
+def format_error(status: int, kind: str | None, message: str | None) -> str:
+    """``HTTP <status> <kind>: <message>``, clipped (callers pass it through ``Provider.redact``)."""
     head = f"HTTP {status}"
     if kind:
         head += f" {clip(str(kind), 60)}"
     if message:
-        return redact(f"{head}: {clip(str(message))}", secret)
-    return redact(head, secret)
+        return f"{head}: {clip(str(message))}"
+    return head
 
 
-def text_error(status: int, body: Any, secret: str | None) -> str:
+def embedded_error(provider: Any, body: Any) -> ProviderError:
+    """A ProviderError for a 2xx body that carries an error object instead of an answer."""
+    message = provider.error_message(200, body)
+    message = message.removeprefix("HTTP 200").lstrip(" :") or "no details"
+    return ProviderError(f"{provider.name}: 2xx body holds an error: {message}")
+
+
+def text_error(status: int, body: Any) -> str:
     """Fallback for a body that is not a recognised JSON error (plain text, HTML, ...)."""
     if isinstance(body, (str, bytes)):
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
         text = clip(text, 200)
         if text:
-            return redact(f"HTTP {status}: {text}", secret)
+            return f"HTTP {status}: {text}"
     return f"HTTP {status}"
 
 

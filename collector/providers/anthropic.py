@@ -7,6 +7,7 @@ from ._common import (
     as_int,
     as_str,
     clean_key,
+    embedded_error,
     format_error,
     require_dict,
     split_system,
@@ -78,7 +79,7 @@ class AnthropicProvider(Provider):
     def parse(self, body: dict[str, Any]) -> Completion:
         body = require_dict(body, self.name)
         if body.get("type") == "error":
-            raise ProviderError(f"{self.name}: {self.error_message(200, body)}")
+            raise embedded_error(self, body)
         content = body.get("content")
         if not isinstance(content, list):
             raise ProviderError(f"{self.name}: response has no content list")
@@ -99,15 +100,19 @@ class AnthropicProvider(Provider):
         )
 
     def error_message(self, status: int, body: Any) -> str:
+        """A short, secret-free description of an error body (see _describe_error)."""
+        return self.redact(self._describe_error(status, body))
+
+    def _describe_error(self, status: int, body: Any) -> str:
         """``{"type": "error", "error": {"type": "...", "message": "..."}}``."""
         body = unwrap_list(body)
         if isinstance(body, dict):
             err = body.get("error")
             if isinstance(err, dict):
-                return format_error(status, as_str(err.get("type")), as_str(err.get("message")), self._api_key)
+                return format_error(status, as_str(err.get("type")), as_str(err.get("message")))
             if isinstance(err, str):
-                return format_error(status, None, err, self._api_key)
+                return format_error(status, None, err)
             if isinstance(body.get("message"), str):
-                return format_error(status, None, body["message"], self._api_key)
+                return format_error(status, None, body["message"])
             return f"HTTP {status}"
-        return text_error(status, body, self._api_key)
+        return text_error(status, body)

@@ -53,6 +53,8 @@ class Provider(ABC):
 
     #: short name used in the experiment file (``provider: openai``)
     name: str = ""
+    #: the public endpoint used when the experiment gives no base_url (None: must be given)
+    default_base_url: str | None = None
 
     def __init__(self, base_url: str, api_key: str | None, send_seed: bool = False) -> None:
         self.base_url = base_url.rstrip("/")

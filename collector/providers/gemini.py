@@ -9,6 +9,7 @@ from ._common import (
     as_int,
     as_str,
     clean_key,
+    embedded_error,
     format_error,
     message_text,
     require_dict,
@@ -92,7 +93,7 @@ class GeminiProvider(Provider):
     def parse(self, body: dict[str, Any]) -> Completion:
         body = require_dict(unwrap_list(body), self.name)
         if isinstance(body.get("error"), dict):
-            raise ProviderError(f"{self.name}: {self.error_message(200, body)}")
+            raise embedded_error(self, body)
         usage = body.get("usageMetadata")
         if not isinstance(usage, dict):
             usage = {}
@@ -135,6 +136,10 @@ class GeminiProvider(Provider):
         )
 
     def error_message(self, status: int, body: Any) -> str:
+        """A short, secret-free description of an error body (see _describe_error)."""
+        return self.redact(self._describe_error(status, body))
+
+    def _describe_error(self, status: int, body: Any) -> str:
         """``{"error": {"code", "message", "status", "details": [...]}}``."""
         body = unwrap_list(body)
         if isinstance(body, dict):
@@ -146,13 +151,13 @@ class GeminiProvider(Provider):
                     message = f"{message} [{reason}]"
                 elif reason:
                     message = reason
-                return format_error(status, as_str(err.get("status")), message, self._api_key)
+                return format_error(status, as_str(err.get("status")), message)
             if isinstance(err, str):
-                return format_error(status, None, err, self._api_key)
+                return format_error(status, None, err)
             if isinstance(body.get("message"), str):
-                return format_error(status, as_str(body.get("status")), body["message"], self._api_key)
+                return format_error(status, as_str(body.get("status")), body["message"])
             return f"HTTP {status}"
-        return text_error(status, body, self._api_key)
+        return text_error(status, body)
 
 
 def _error_reason(details: Any) -> str | None:

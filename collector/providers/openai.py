@@ -12,6 +12,7 @@ from ._common import (
     as_int,
     as_str,
     clean_key,
+    embedded_error,
     format_error,
     require_dict,
     text_error,
@@ -59,7 +60,7 @@ class OpenAIProvider(Provider):
         choices = body.get("choices")
         if not isinstance(choices, list) or not choices:
             if body.get("error") is not None:  # some servers say 200 and put an error inside
-                raise ProviderError(f"{self.name}: {self.error_message(200, body)}")
+                raise embedded_error(self, body)
             raise ProviderError(f"{self.name}: response has no choices")
         choice = choices[0]
         if not isinstance(choice, dict):
@@ -88,6 +89,10 @@ class OpenAIProvider(Provider):
         )
 
     def error_message(self, status: int, body: Any) -> str:
+        """A short, secret-free description of an error body (see _describe_error)."""
+        return self.redact(self._describe_error(status, body))
+
+    def _describe_error(self, status: int, body: Any) -> str:
         """OpenAI: ``{"error": {"message", "type", "code"}}``; vLLM: ``{"object": "error",
         "message", "type"}``; Ollama: ``{"error": "..."}``; FastAPI-style: ``{"detail": ...}``."""
         body = unwrap_list(body)
@@ -95,20 +100,20 @@ class OpenAIProvider(Provider):
             err = body.get("error")
             if isinstance(err, dict):
                 kind = err.get("code") or err.get("type")
-                return format_error(status, _s(kind), _s(err.get("message")), self._api_key)
+                return format_error(status, _s(kind), _s(err.get("message")))
             if isinstance(err, str):
-                return format_error(status, None, err, self._api_key)
+                return format_error(status, None, err)
             if isinstance(body.get("message"), str):
-                return format_error(status, _s(body.get("type")), body["message"], self._api_key)
+                return format_error(status, _s(body.get("type")), body["message"])
             detail = body.get("detail")
             if isinstance(detail, dict):
                 detail = detail.get("error") or detail.get("message")
             if isinstance(detail, str):
-                return format_error(status, None, detail, self._api_key)
+                return format_error(status, None, detail)
             if detail is not None:
-                return format_error(status, None, str(detail), self._api_key)
+                return format_error(status, None, str(detail))
             return f"HTTP {status}"
-        return text_error(status, body, self._api_key)
+        return text_error(status, body)
 
 
 def _s(value: Any) -> str | None:

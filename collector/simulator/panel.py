@@ -203,15 +203,14 @@ _PRACT_T2 = {
 def _adjust_to(weights: Mapping[str, float], t2: Mapping[str, Sequence[float]]) -> dict[str, dict[str, float]]:
     """Context factors that make the seven T2 values' weights proportional to the T2 shares.
 
-    Scaled so the seven keep their overall (geometric) mean weight: T1 answers
-    are untouched, ratings in a context follow the human figures for it.
+    Scaled so the seven keep their (geometric) mean weight over all contexts:
+    T1 answers (no context) are untouched, ratings follow the human figures
+    across values and contexts.
     """
-    out: dict[str, dict[str, float]] = {}
-    for ctx, shares in t2.items():
-        ratio = [s / weights[v] for v, s in zip(_T2_VALUES, shares)]
-        mean = math.exp(sum(math.log(r) for r in ratio) / len(ratio))
-        out[ctx] = {v: r / mean for v, r in zip(_T2_VALUES, ratio)}
-    return out
+    ratios = {ctx: [s / weights[v] for v, s in zip(_T2_VALUES, shares)] for ctx, shares in t2.items()}
+    logs = [math.log(r) for rs in ratios.values() for r in rs]
+    mean = math.exp(sum(logs) / len(logs))
+    return {ctx: {v: r / mean for v, r in zip(_T2_VALUES, rs)} for ctx, rs in ratios.items()}
 
 
 def _weights(**kw: float) -> dict[str, float]:
@@ -230,7 +229,7 @@ PANEL: list[Profile] = [
         context_adjust=_adjust_to(_US_T1, _US_T2),
         tradeoff_weights={"Privacy": 1.0, "Safety": 1.0, "Performance": 0.55, "Fairness": 0.58,
                           "Human Autonomy": 0.5, "Transparency": 0.5},
-        primacy=0.3, temperature=0.55, noise=0.8, rating_base=3.1, rating_gain=1.0, tradeoff_gain=1.6,
+        primacy=0.3, temperature=0.8, noise=0.8, rating_base=3.25, rating_gain=1.0, tradeoff_gain=1.6,
         refusal_rate=0.01, off_format_rate=0.01,
         style=Style(lists=(("numbered", 0.6), ("bullet", 0.2), ("comma", 0.2)), preamble=0.5, explain=0.1,
                     sentence=0.3, rankings=(("digits", 0.5), ("stories", 0.3), ("texts", 0.2))),
@@ -243,7 +242,7 @@ PANEL: list[Profile] = [
         context_adjust=_adjust_to(_PRACT_T1, _PRACT_T2),
         tradeoff_weights={"Privacy": 1.0, "Safety": 1.0, "Fairness": 0.75, "Performance": 0.45,
                           "Human Autonomy": 0.75, "Transparency": 0.7},
-        primacy=0.2, temperature=0.45, noise=0.8, rating_base=2.6, rating_gain=1.0, tradeoff_gain=1.5,
+        primacy=0.2, temperature=0.8, noise=0.8, rating_base=2.9, rating_gain=1.0, tradeoff_gain=1.5,
         refusal_rate=0.01, off_format_rate=0.02,
         style=Style(lists=(("bullet", 0.6), ("numbered", 0.3), ("lines", 0.1)), bullets="-*", bold=0.3,
                     preamble=0.4, explain=0.5, sentence=0.5, rankings=(("stories", 0.5), ("digits", 0.5))),

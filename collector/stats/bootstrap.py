@@ -91,6 +91,8 @@ def cluster_bootstrap(
     """
     _check_args(n_resamples, alpha)
     codes, uniques = pd.factorize(frame[cluster_col], sort=True)
+    if (codes < 0).any():
+        raise ValueError(f"{cluster_col!r} has missing cluster ids")
     n_clusters = len(uniques)
     if n_clusters == 0:
         return (float("nan"), float("nan"))
@@ -102,7 +104,7 @@ def cluster_bootstrap(
 
     # Rather than one small take() per resample, stack a chunk of
     # resamples with one take() and hand the statistic row slices of it.
-    per_chunk = max(1, _CHUNK_ROWS // len(frame)) if len(frame) else n_resamples
+    per_chunk = max(1, _CHUNK_ROWS // len(frame))
     values = np.empty(n_resamples)
     for first in range(0, n_resamples, per_chunk):
         chunk = draws[first : first + per_chunk]
@@ -193,7 +195,7 @@ def _human_vector(
 
 def _rowwise_spearman(boot: np.ndarray, human: np.ndarray) -> np.ndarray:
     """Spearman's rho of each row of boot against human (average ranks)."""
-    ranks = boot.copy()
+    ranks = stats.rankdata(boot, axis=1)
     ranks -= ranks.mean(axis=1, keepdims=True)
     human_ranks = stats.rankdata(human)
     human_ranks -= human_ranks.mean()
