@@ -8,6 +8,8 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types as genai_types
 
+pytestmark = pytest.mark.timeout(30)
+
 
 # ------------------------------------------------------------------------ OpenAI
 def _openai(base_url: str, key: str) -> openai.OpenAI:
