@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from collector import __version__
 from collector.errors import UserError
@@ -50,8 +51,15 @@ def _fraction(text: str) -> float:
     return v
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the CLI's error contract: one line on stderr, exit 2 (no usage dump)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="aligned", description="Declarative experiment database for LLM value alignment.")
+    ap = _Parser(prog="aligned", description="Declarative experiment database for LLM value alignment.")
     ap.add_argument("--version", action="version", version=f"aligned {__version__}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -144,16 +152,19 @@ def cmd_collect(args: argparse.Namespace, console: Console) -> int:
 
 def _report_collect(result, console: Console) -> int:
     c = result.counters
+    # soft_wrap: each message stays one line in logs and pipes (rich would wrap at 80 columns)
     console.print(f"collected {c.done:,} of {c.planned:,} pending requests in {result.seconds:.1f} s: "
-                  f"{c.ok:,} ok, {c.failed:,} failed after retries, {c.retries:,} retries")
+                  f"{c.ok:,} ok, {c.failed:,} failed after retries, {c.retries:,} retries", soft_wrap=True)
     for reason in result.stopped_models.values():
-        console.print(f"[red]stopped[/red] {reason}", highlight=False)
+        # the reason quotes the server's error text: escape it, or "[/...]" in it is a MarkupError
+        console.print(f"[red]stopped[/red] {escape(reason)}", highlight=False, soft_wrap=True)
     if result.interrupted:
         console.print(f"[yellow]interrupted[/yellow]: {result.left:,} requests left; "
-                      "rerun the same command to resume")
+                      "rerun the same command to resume", soft_wrap=True)
         return 130
     if c.failed:
-        console.print("rerun the same command to retry the failed requests (their rows stay as history)")
+        console.print("rerun the same command to retry the failed requests (their rows stay as history)",
+                      soft_wrap=True)
     return 1 if result.stopped_models else 0
 
 
@@ -210,7 +221,8 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
 def cmd_sql(args: argparse.Namespace, console: Console) -> int:
     from collector.sqlshell import run_query
     query = args.query if args.query is not None else sys.stdin.read()
-    return run_query(_db(args), query, read_dialect=args.dialect, fmt=args.format)
+    run_query(_db(args), query, read_dialect=args.dialect, fmt=args.format)  # returns a row count, not an exit code
+    return 0
 
 
 def cmd_validate(args: argparse.Namespace, console: Console) -> int:

@@ -4,7 +4,7 @@ A query goes through three independent gates before any row is read:
 
 1. :func:`check_and_transpile` parses it with sqlglot (in the dialect it was written
    in, default duckdb) and refuses anything that is not one read-only query: the top
-   level must be a SELECT / set operation / VALUES / DESCRIBE / SHOW TABLES /
+   level must be a SELECT / set operation / VALUES / PIVOT / DESCRIBE / SHOW TABLES /
    SUMMARIZE, and a walk over every node refuses statements nested anywhere (DDL,
    DML, COPY, ATTACH, ... even inside a CTE), ``SELECT ... INTO``, functions that read
    files, URLs or settings, table functions not on a short allow list, and table names
@@ -37,6 +37,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect, Dialects
 from sqlglot.errors import ErrorLevel, ParseError, SqlglotError, TokenError, UnsupportedError
+from sqlglot.tokens import TokenType
 
 from collector.errors import LockedError, UserError
 from collector.store import DEFAULT_DB, _lock_message
@@ -61,7 +62,8 @@ _DIALECT_ALIASES = {
     "bq": "bigquery", "spark3": "spark", "sparksql": "spark",
 }
 
-READ_ONLY_WHAT = "aligned sql runs one read-only query (SELECT, WITH ... SELECT, VALUES, DESCRIBE, SHOW TABLES, SUMMARIZE)"
+READ_ONLY_WHAT = ("aligned sql runs one read-only query "
+                  "(SELECT, WITH ... SELECT, VALUES, PIVOT, DESCRIBE, SHOW TABLES, SUMMARIZE)")
 
 # Connection settings: no files, URLs or extensions; no Python-variable scans; locked.
 CONNECT_CONFIG: dict[str, Any] = {
@@ -78,7 +80,7 @@ CONNECT_CONFIG: dict[str, Any] = {
 
 # Top-level statement kinds that are read-only.
 _TOP_ALLOWED: tuple[type[exp.Expression], ...] = (
-    exp.Select, exp.SetOperation, exp.Subquery, exp.Values, exp.Describe, exp.Show, exp.Summarize,
+    exp.Select, exp.SetOperation, exp.Subquery, exp.Values, exp.Describe, exp.Show, exp.Summarize, exp.Pivot,
 )
 _SHOW_ALLOWED = {"TABLES", "ALL TABLES"}
 
@@ -88,14 +90,13 @@ _FORBIDDEN_NAMES = (
     "TruncateTable", "Attach", "Detach", "Copy", "Install", "Pragma", "Set", "SetItem", "Use",
     "Transaction", "Commit", "Rollback", "Comment", "Into", "LoadData", "Grant", "Revoke", "Analyze",
     "Cache", "Uncache", "Refresh", "Merge", "Insert", "Update", "Delete", "Export", "Declare",
-    "Kill", "Execute", "Returning", "Pivot",
+    "Kill", "Execute", "Returning",
 )
 _FORBIDDEN: tuple[type[exp.Expression], ...] = tuple(
     c for c in (getattr(exp, n, None) for n in _FORBIDDEN_NAMES) if isinstance(c, type)
 )
-# Pivot is only forbidden as a *statement* (DuckDB runs PIVOT as several statements);
-# ``SELECT * FROM (PIVOT ...)`` and ``FROM t PIVOT (...)`` are plain reads.
-_PIVOT = getattr(exp, "Pivot", None)
+# PIVOT / UNPIVOT statements are reads; DuckDB runs a PIVOT without an IN list as
+# several statements, which the DuckDB gate in :func:`execute` refuses.
 
 # Functions that read files/URLs, scan other databases, run SQL from strings, or
 # reveal the environment. Plus any name starting with read_ or ending with _scan.
@@ -140,9 +141,8 @@ _NON_READ_KEYWORDS = frozenset({
     "INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE", "CREATE", "DROP", "ALTER", "TRUNCATE",
     "ATTACH", "DETACH", "COPY", "EXPORT", "IMPORT", "INSTALL", "FORCE", "LOAD", "PRAGMA", "SET", "RESET",
     "CALL", "USE", "CHECKPOINT", "VACUUM", "ANALYZE", "BEGIN", "START", "COMMIT", "ROLLBACK", "ABORT",
-    "END", "PREPARE", "EXECUTE", "DEALLOCATE", "COMMENT", "GRANT", "REVOKE", "EXPLAIN", "UNPIVOT", "PIVOT",
-    "PIVOT_WIDER", "PIVOT_LONGER", "UNLOCK", "LOCK", "KILL", "DECLARE", "RENAME", "CACHE", "UNCACHE",
-    "REFRESH", "MSCK", "OPTIMIZE", "UNDROP",
+    "END", "PREPARE", "EXECUTE", "DEALLOCATE", "COMMENT", "GRANT", "REVOKE", "EXPLAIN", "UNLOCK", "LOCK",
+    "KILL", "DECLARE", "RENAME", "CACHE", "UNCACHE", "REFRESH", "MSCK", "OPTIMIZE", "UNDROP",
 })
 
 
@@ -201,7 +201,7 @@ def _statement_keywords(sql: str, dialect: str) -> list[str]:
     firsts: list[str] = []
     expect = True
     for tok in tokens:
-        if tok.token_type == sqlglot.TokenType.SEMICOLON:
+        if tok.token_type == TokenType.SEMICOLON:
             expect = True
             continue
         if expect:
@@ -228,10 +228,8 @@ def _is_denied_function(name: str) -> bool:
 
 
 def _is_relation_position(node: exp.Expression) -> bool:
-    parent = node.parent
-    if isinstance(parent, exp.Table):
-        return node.arg_key == "this"
-    return isinstance(parent, (exp.From, exp.Join, exp.Lateral))
+    """True for a function used as a relation: FROM f(), JOIN f(), LATERAL f(), t AS f()."""
+    return node.arg_key == "this" and isinstance(node.parent, (exp.Table, exp.From, exp.Join, exp.Lateral))
 
 
 def _table_parts(table: exp.Table) -> list[exp.Expression]:
@@ -241,8 +239,12 @@ def _table_parts(table: exp.Table) -> list[exp.Expression]:
 def _check_tree(tree: exp.Expression) -> None:
     """Refuse ``tree`` unless it is one read-only query; raises UserError."""
     if not isinstance(tree, _TOP_ALLOWED):
-        kind = tree.name if isinstance(tree, exp.Command) else tree.key
-        raise _refuse(f"{str(kind).upper() or type(tree).__name__.upper()} is not a read-only query")
+        kind = str(tree.name if isinstance(tree, exp.Command) else tree.key).upper() or type(tree).__name__.upper()
+        if kind == "SHOW" and isinstance(tree, exp.Command):
+            what = _one_line(tree.expression.name if isinstance(tree.expression, exp.Expression)
+                             else str(tree.args.get("expression") or "")).upper()
+            raise _refuse(f"SHOW {what[:40]} (only SHOW TABLES and SHOW ALL TABLES are allowed)")
+        raise _refuse(f"{kind} is not a read-only query")
     if isinstance(tree, exp.Show):
         what = _one_line(str(tree.this or "")).upper()
         extra = [k for k, v in tree.args.items() if k != "this" and v not in (None, False, [])]
@@ -257,10 +259,6 @@ def _check_tree(tree: exp.Expression) -> None:
 
     for node in tree.walk():
         if node is tree and isinstance(node, (exp.Describe, exp.Show, exp.Summarize)):
-            continue
-        if _PIVOT is not None and isinstance(node, _PIVOT):
-            if node.parent is None or node is tree:
-                raise _refuse("PIVOT as a statement (wrap it: SELECT * FROM (PIVOT ...))")
             continue
         if isinstance(node, _FORBIDDEN):
             if isinstance(node, exp.Command):
@@ -289,10 +287,13 @@ def _check_tree(tree: exp.Expression) -> None:
                                   f"{', '.join(sorted(ALLOWED_TABLE_FUNCTIONS))})")
         if isinstance(node, exp.Table):
             for part in _table_parts(node):
-                if isinstance(part, exp.Literal) or (isinstance(part, exp.Identifier) and _PATHLIKE.search(part.name)):
-                    raise _refuse(f"{part.name!r} as a table (files and URLs cannot be read)")
-                if isinstance(part, exp.Identifier) and part.name.lower() in _DENIED_TABLE_NAMES:
-                    raise _refuse(f"{part.name} reveals settings of this machine")
+                if isinstance(part, exp.Func):
+                    continue  # a table function: checked by the function rules
+                name = str(part.name)
+                if isinstance(part, exp.Literal) or _PATHLIKE.search(name):
+                    raise _refuse(f"{name!r} as a table (files and URLs cannot be read)")
+                if name.lower() in _DENIED_TABLE_NAMES:
+                    raise _refuse(f"{name} reveals settings of this machine")
 
 
 def _parse(sql: str, dialect: str) -> list[exp.Expression]:
@@ -323,7 +324,8 @@ def check_and_transpile(sql: str | None, read_dialect: str | None = None) -> str
     except ParseError as exc:
         raise UserError(_parse_error_message(exc, dialect)) from None
     except TokenError as exc:
-        raise UserError(f"SQL syntax error ({dialect}): {_one_line(str(exc))[:200]}") from None
+        near = _one_line(str(exc).removeprefix("Error tokenizing ").strip())[-40:]
+        raise UserError(f"SQL syntax error ({dialect}): an unclosed quote or comment, near {near}") from None
     except SqlglotError as exc:
         raise UserError(f"SQL error ({dialect}): {_one_line(str(exc))[:200]}") from None
     if not trees:
@@ -357,7 +359,7 @@ def check_and_transpile(sql: str | None, read_dialect: str | None = None) -> str
 
 def open_readonly(db_path: str | Path | None) -> duckdb.DuckDBPyConnection:
     """Open the database read-only, with no file/URL/extension access and locked settings."""
-    p = Path(db_path) if db_path is not None else DEFAULT_DB
+    p = Path(db_path) if db_path is not None else _default_db()
     if not p.exists():
         raise UserError(f"{p}: no such database; run `aligned collect` or `aligned demo` first, or pass --db")
     if p.is_dir():
@@ -366,10 +368,19 @@ def open_readonly(db_path: str | Path | None) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(p), read_only=True, config=dict(CONNECT_CONFIG))
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
-            raise LockedError(_lock_message(p, exc)) from None
+            # one line even when the holder's command line has newlines (python -c "...")
+            raise LockedError(_one_line(_lock_message(p, exc))) from None
         raise UserError(f"{p}: cannot open the database: {str(exc).splitlines()[0]}") from None
     except duckdb.Error as exc:
         raise UserError(f"{p}: cannot open the database: {str(exc).splitlines()[0]}") from None
+
+
+def _default_db() -> Path:
+    try:
+        from collector.store import default_db_path
+    except ImportError:  # pragma: no cover - older store without $ALIGNED_DB
+        return DEFAULT_DB
+    return default_db_path()
 
 
 _LINE_RE = re.compile(r"^LINE (\d+): (.*)$")
@@ -451,6 +462,8 @@ def execute(con: duckdb.DuckDBPyConnection, run_sql: str, user_sql: str | None =
     if len(statements) != 1:
         raise _refuse(f"DuckDB sees {len(statements)} statements; run one statement at a time")
     kind = statements[0].type
+    if kind == duckdb.StatementType.MULTI:
+        raise _refuse("DuckDB would run this as several statements (for PIVOT, list the values: ON col IN (...))")
     if kind != duckdb.StatementType.SELECT:
         raise _refuse(f"DuckDB sees a {str(kind).split('.')[-1]} statement")
     try:
@@ -531,14 +544,20 @@ def _footer(n: int, truncated: bool) -> str:
     return f"({_rows_word(n)})"
 
 
+def _numeric_columns(rows: list[tuple], n_columns: int) -> list[bool]:
+    """Columns whose non-NULL values are all numbers (right-aligned in tables)."""
+    return [any(r[i] is not None for r in rows) and all(r[i] is None or _is_number(r[i]) for r in rows)
+            for i in range(n_columns)]
+
+
 def _write_plain_table(columns: list[str], rows: list[tuple], out: TextIO, truncated: bool) -> None:
     cells = [[_plain_cell(v) for v in row] for row in rows]
-    numeric = [bool(rows) and all(r[i] is None or _is_number(r[i]) for r in rows) and any(r[i] is not None for r in rows)
-               for i in range(len(columns))]
+    numeric = _numeric_columns(rows, len(columns))
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
 
     def fmt(vals: list[str]) -> str:
-        return "  ".join((v.rjust(w) if numeric[i] else v.ljust(w)) for i, (v, w) in enumerate(zip(vals, widths))).rstrip()
+        padded = (v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(vals, widths)))
+        return "  ".join(padded).rstrip()
 
     out.write(fmt(columns) + "\n")
     out.write("  ".join("-" * w for w in widths) + "\n")
@@ -553,8 +572,7 @@ def _write_rich_table(columns: list[str], rows: list[tuple], out: TextIO, trunca
     from rich.text import Text
 
     table = Table(show_lines=False, caption=_footer(len(rows), truncated), caption_justify="left")
-    for i, c in enumerate(columns):
-        numeric = bool(rows) and all(r[i] is None or _is_number(r[i]) for r in rows)
+    for c, numeric in zip(columns, _numeric_columns(rows, len(columns))):
         table.add_column(Text(c), justify="right" if numeric else "left", overflow="fold")
     for r in rows:
         table.add_row(*[Text("NULL", style="dim") if v is None else Text(_text(v)) for v in r])
@@ -624,7 +642,8 @@ def write_rows(columns: list[str], rows: Iterable[tuple], fmt: str = "table", ou
     return len(rows)
 
 
-def _fetch(cur: duckdb.DuckDBPyConnection, max_rows: int | None, user_sql: str, run_sql: str) -> tuple[list[tuple], bool]:
+def _fetch(cur: duckdb.DuckDBPyConnection, max_rows: int | None, user_sql: str,
+           run_sql: str) -> tuple[list[tuple], bool]:
     try:
         if max_rows is None:
             return cur.fetchall(), False
@@ -638,8 +657,10 @@ def run_query(db_path: str | Path | None, sql: str | None, read_dialect: str | N
               out: TextIO = sys.stdout, max_rows: int | None = None) -> int:
     """Check, transpile and run one read-only query; write the result to ``out``.
 
-    ``sql`` None reads the query from stdin. Returns the number of rows written (not an
-    exit code). Every failure is a one-line UserError (LockedError for a locked file).
+    ``sql`` None reads the query from stdin; ``db_path`` None is the default database
+    ($ALIGNED_DB or data/aligned.duckdb). Returns 0, the exit code (the CLI returns it);
+    every failure is a one-line UserError (LockedError, exit code 3, for a locked file).
+    ``max_rows`` cuts the output (the table footer says so; csv/json get a stderr note).
     """
     if fmt not in FORMATS:
         raise UserError(f"unknown output format {fmt!r}; valid: {', '.join(FORMATS)}")
@@ -657,6 +678,7 @@ def run_query(db_path: str | Path | None, sql: str | None, read_dialect: str | N
         rows, truncated = _fetch(cur, max_rows, sql, run_sql)
         if truncated and fmt != "table":
             print(f"aligned sql: output cut to the first {_rows_word(max_rows or 0)}", file=sys.stderr)
-        return write_rows(columns, rows, fmt, out, truncated)
+        write_rows(columns, rows, fmt, out, truncated)
+        return 0
     finally:
         con.close()
