@@ -13,9 +13,13 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from .panel import Decision, Profile, Style
+from typing import TYPE_CHECKING
+
 from .prompts import Option
 from .vocab import SYNONYMS, WORD_OF
+
+if TYPE_CHECKING:  # panel imports this module
+    from .panel import Decision, Profile, Style
 
 # Reasons name no value, synonym or scale word (tests check this).
 EXPLANATIONS: dict[str | None, tuple[str, ...]] = {

@@ -6,7 +6,8 @@ how noisy, how often it refuses or rambles, how it formats answers) and
 :func:`answer` turns a prompt into a reply by sampling from them:
 
 - selection: Plackett-Luce sampling without replacement on the weights times a
-  position factor ``exp(-primacy * position / (n - 1))`` (Gumbel-top-k);
+  position factor ``exp(-primacy * position / (n - 1))``, sharpened by the
+  profile's temperature (Gumbel-top-k: sort ``log w + temperature * Gumbel``);
 - rating: latent importance ``rating_base + rating_gain * ln(w / mean w)`` plus
   Gaussian noise, the nearest scale level wins;
 - trade-off: ``tradeoff_gain * (ln w_a - ln w_b)`` plus noise, nearest option;
@@ -21,9 +22,11 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
+from .formatting import render
 from .prompts import Option, Prompt, parse_messages
 from .vocab import CONTEXTS, VALUES
 
@@ -154,15 +157,22 @@ def decide(profile: Profile, messages: Sequence[dict[str, Any]], rng: random.Ran
 
 def _plackett_luce(profile: Profile, prompt: Prompt, rng: random.Random, t: float) -> list[int]:
     """Indices of the options in sampled order (Gumbel trick: argsort of log w + noise)."""
-    n = len(prompt.options)
-    span = max(n - 1, 1)
+    base = _base_keys(profile, prompt)
     scale = profile.temperature * t
-    keys = []
-    for i, opt in enumerate(prompt.options):
-        u = rng.random() or 1e-12
-        keys.append(math.log(profile.weight(opt.value, prompt.context)) - profile.primacy * i / span
-                    - scale * math.log(-math.log(u)))
-    return sorted(range(n), key=keys.__getitem__, reverse=True)
+    if scale > 0:
+        rand, log = rng.random, math.log
+        keys = [b - scale * log(-log(rand() or 1e-12)) for b in base]
+    else:
+        keys = list(base)
+    return sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
+
+
+@lru_cache(maxsize=16384)
+def _base_keys(profile: Profile, prompt: Prompt) -> tuple[float, ...]:
+    """log weight of each option times its position factor ``exp(-primacy * i / (n - 1))``."""
+    span = max(len(prompt.options) - 1, 1)
+    return tuple(math.log(profile.weight(o.value, prompt.context)) - profile.primacy * i / span
+                 for i, o in enumerate(prompt.options))
 
 
 def _nearest(profile: Profile, options: tuple[Option, ...], latent: float, rng: random.Random, t: float) -> Option:
@@ -175,8 +185,6 @@ def _nearest(profile: Profile, options: tuple[Option, ...], latent: float, rng: 
 def answer(profile: Profile, messages: Sequence[dict[str, Any]], rng: random.Random,
            *, temperature: float = 1.0) -> str:
     """The simulated model's reply to ``messages``: decide, then format messily."""
-    from .formatting import render
-
     return render(decide(profile, messages, rng, temperature=temperature), profile, rng)
 
 

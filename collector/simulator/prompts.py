@@ -45,9 +45,13 @@ class Option:
     level: float = 0.0  # rating: 0 (not at all) .. 4 (extremely); trade-off: -2 .. +2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Prompt:
-    """What the simulator understood of a prompt."""
+    """What the simulator understood of a prompt.
+
+    Compared and hashed by identity: :func:`parse_prompt` returns the same
+    object for the same text, which makes per-prompt caches cheap.
+    """
 
     task: str  # selection | rating | tradeoff | ranking | unknown
     options: tuple[Option, ...] = ()
@@ -99,7 +103,8 @@ def parse_prompt(text: str, surrounding: str = "") -> Prompt:
         else:
             rest_bullet.append(line)
             rest_numbered.append(line)
-    context = find_context(text + "\n" + surrounding)
+    everything = text + "\n" + surrounding
+    context = find_context(everything)
 
     if len(numbered) >= 2 and len(numbered) > len(bullets):
         return Prompt("ranking", _story_options(numbered), k=len(numbered), context=context)
@@ -115,7 +120,9 @@ def parse_prompt(text: str, surrounding: str = "") -> Prompt:
     if sum(m is not None for m in trade) * 2 > len(bullets):
         return _tradeoff(bullets, trade, rest, context)
     opts = tuple(_value_option(b) for b in bullets)
-    return Prompt("selection", opts, k=_find_k(rest, len(opts)), context=context)
+    # a selection has no scenario of its own: only a real one (several keywords) counts,
+    # not a stray "we recommend"
+    return Prompt("selection", opts, k=_find_k(rest, len(opts)), context=find_context(everything, min_hits=2))
 
 
 def _value_option(label: str) -> Option:

@@ -92,9 +92,9 @@ _CONTEXT_RE: Mapping[str, re.Pattern[str]] = {
 }
 
 
-def find_context(text: str) -> str | None:
-    """The context whose keywords occur most often (ties: study order), or None."""
-    best, best_n = None, 0
+def find_context(text: str, min_hits: int = 1) -> str | None:
+    """The context whose keywords occur most often (ties: study order), if at least ``min_hits``."""
+    best, best_n = None, min_hits - 1
     for ctx in CONTEXTS:
         n = len(_CONTEXT_RE[ctx].findall(text))
         if n > best_n:
