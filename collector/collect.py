@@ -63,12 +63,14 @@ def collect(exp: Experiment, db_path: str | Path, opts: CollectOptions, env: Map
         total_planned = con.execute(
             "select count(*) from raw.planned_requests where study = ? and list_contains(?, model)",
             [exp.study, names]).fetchone()[0]
+        todo = sum(len(v) for v in pending.values())
+        announce = f"study {exp.study}: {todo:,} pending of {total_planned:,} planned requests ({', '.join(names)})"
         writer = store.ResponseWriter(con, enabled=opts.store_enabled)
         collector = Collector(design, resolved, writer, run_id, concurrency=opts.concurrency)
         outcome = "error"
         result: CollectResult | None = None
         try:
-            result = asyncio.run(_run_with_progress(collector, pending, total_planned, opts, console))
+            result = asyncio.run(_run_with_progress(collector, pending, total_planned, opts, console, announce))
             outcome = "interrupted" if result.interrupted else "finished"
         finally:
             writer.close()
@@ -80,7 +82,7 @@ def collect(exp: Experiment, db_path: str | Path, opts: CollectOptions, env: Map
 
 
 async def _run_with_progress(collector: Collector, pending: dict, total_planned: int, opts: CollectOptions,
-                             console: Console) -> CollectResult:
+                             console: Console, announce: str) -> CollectResult:
     todo = sum(len(v) for v in pending.values())
     already = total_planned - todo
     progress = Progress(
@@ -108,7 +110,8 @@ async def _run_with_progress(collector: Collector, pending: dict, total_planned:
 
         tick = asyncio.create_task(ticker())
         try:
-            result = await collector.run(pending, handle_sigint=opts.handle_sigint)
+            result = await collector.run(pending, handle_sigint=opts.handle_sigint,
+                                         on_started=lambda: console.print(announce, highlight=False))
         finally:
             tick.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -112,10 +112,18 @@ def import_file(path: str | Path, db_path: str | Path, exp: Experiment) -> tuple
     path = Path(path)
     if not path.exists():
         raise UserError(f"{path}: no such file")
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder; pass a .jsonl or .csv file")
     if path.suffix.lower() not in (".jsonl", ".ndjson", ".json", ".csv"):
         raise UserError(f"{path}: unknown file type {path.suffix!r}; use .jsonl (one JSON object per line) or .csv")
     design = Design(exp)
-    file_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read the file ({type(exc).__name__})") from None
+    if not data.strip():
+        raise UserError(f"{path}: the file is empty; nothing imported")
+    file_hash = hashlib.sha256(data).hexdigest()
     work = duckdb.connect()  # validation happens in memory; the database is touched only if all is well
     try:
         _load(work, path)

@@ -72,7 +72,7 @@ select p.study, p.model, p.task, p.planned,
        (p.planned - coalesce(count(l.request_key), 0))::bigint as pending
 from planned p
 left join latest l using (study, model, task)
-group by all
+group by p.study, p.model, p.task, p.planned
 order by p.study, p.model, p.task
 """
 

@@ -71,6 +71,9 @@ def resolve_models(exp: Experiment, names: Iterable[str] | None, env: Mapping[st
                     f"is not set; export it (export {spec.api_key_env}=...) or remove api_key_env")
         if spec.provider == "simulated":
             base_url = spec.base_url or simulator_url or env.get("ALIGNED_SIMULATOR_URL") or DEFAULT_SIMULATOR_URL
+            if not spec.base_url and not base_url.startswith(("http://", "https://")):
+                where = "--simulator-url" if simulator_url else "ALIGNED_SIMULATOR_URL"
+                raise UserError(f"{where}: {base_url!r} is not a URL; give one like {DEFAULT_SIMULATOR_URL}")
         else:
             base_url = spec.base_url or default_base_url(spec.provider)
         if not base_url:
@@ -195,7 +198,9 @@ class Collector:
         return self.concurrency_override or m.spec.concurrency
 
     # ----------------------------------------------------------------- run
-    async def run(self, pending: Mapping[str, list[PlannedRequest]], handle_sigint: bool = True) -> CollectResult:
+    async def run(self, pending: Mapping[str, list[PlannedRequest]], handle_sigint: bool = True,
+                  on_started: Callable[[], None] | None = None) -> CollectResult:
+        """Send ``pending`` (requests by model); ``on_started`` runs once Ctrl-C is handled gracefully."""
         t0 = time.perf_counter()
         self._stop = asyncio.Event()
         self.counters.planned = sum(len(v) for v in pending.values())
@@ -211,6 +216,8 @@ class Collector:
                 sigint_installed = True
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
+        if on_started is not None:
+            on_started()
         total_conc = sum(self.concurrency_of(m) for m in self.models if pending.get(m.name))
         connector = aiohttp.TCPConnector(limit=max(1, total_conc), limit_per_host=0, ttl_dns_cache=300,
                                          enable_cleanup_closed=True)

@@ -14,9 +14,10 @@ loses at most the answers not yet committed, and a rerun asks only for those.
 """
 from __future__ import annotations
 
+import collections
 import json
 import os
-import queue
+import re
 import threading
 import time
 import uuid
@@ -182,14 +183,19 @@ def utcnow() -> datetime:
 def _lock_message(path: Path, exc: Exception) -> str:
     text = str(exc)
     holder = ""
-    if "PID" in text:
-        pid = text.split("PID", 1)[1].split()[0].strip(")")
+    found = re.search(r"PID (\d+)", text)  # DuckDB: '... is held in /path/to/python (PID 1234). See also ...'
+    if found:
+        pid = found.group(1)
         holder = f" by process {pid}"
         try:
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-            if cmd:
-                what = "an aligned collect/import" if "collect" in cmd or "import" in cmd or "demo" in cmd else \
-                    "a dbt build" if "dbt" in cmd or " build" in cmd else cmd[:80]
+            args = [a.decode(errors="replace") for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if a]
+            if args:
+                sub = next((a for a in args[1:] if a in ("collect", "import", "demo", "build", "docs", "validate",
+                                                         "report", "sql", "status")), None)
+                aligned = any(a == "collector.cli" or Path(a).name == "aligned" for a in args)
+                what = (f"aligned {sub}" if aligned and sub else
+                        "a dbt build" if any(Path(a).name == "dbt" for a in args) else
+                        " ".join(" ".join(args).split())[:80])  # one line, even for `python -c "..."`
                 holder += f" ({what})"
         except OSError:
             pass
@@ -338,10 +344,11 @@ class WriterStats:
 
 
 class ResponseWriter:
-    """The single writer: a thread that drains a queue into batched transactions.
+    """The single writer: a thread that drains a buffer into batched transactions.
 
-    ``put`` never blocks the event loop for long; rows are committed when
-    ``batch_size`` are waiting or ``flush_s`` has passed, and on ``close``.
+    ``put`` only appends to a thread-safe deque (no lock, no thread wake-up per
+    row); the writer thread wakes when ``batch_size`` rows are waiting or
+    ``flush_s`` has passed, and on ``close``, and commits what it finds.
     With ``enabled=False`` rows are counted and dropped (benchmarks only).
     """
 
@@ -353,17 +360,27 @@ class ResponseWriter:
         self.enabled = enabled
         self.stats = WriterStats()
         self.error: BaseException | None = None
-        self._q: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+        self._buf: collections.deque[dict[str, Any]] = collections.deque()
+        self._wake = threading.Event()
+        self._closing = False
+        if enabled and con is not None:
+            # pyarrow imports pandas on its first conversion (~0.3-1 s holding the GIL): pay it here,
+            # before any request is in flight, not in the middle of the run (it would stall the event
+            # loop and inflate the latency_ms of every answer arriving meanwhile)
+            pa.Table.from_pylist([], schema=RESPONSE_SCHEMA)
         self._thread = threading.Thread(target=self._loop, name="aligned-writer", daemon=True)
         self._thread.start()
 
     def put(self, row: dict[str, Any]) -> None:
         if self.error is not None:
             raise RuntimeError(f"the database writer failed: {self.error}") from self.error
-        self._q.put(row)
+        self._buf.append(row)
+        if len(self._buf) == self.batch_size:
+            self._wake.set()
 
     def close(self) -> None:
-        self._q.put(None)
+        self._closing = True
+        self._wake.set()
         self._thread.join()
         if self.con is not None:
             self.con.close()
@@ -371,24 +388,19 @@ class ResponseWriter:
             raise RuntimeError(f"the database writer failed: {self.error}") from self.error
 
     def _loop(self) -> None:
-        batch: list[dict[str, Any]] = []
-        deadline = time.monotonic() + self.flush_s
-        stop = False
-        while not stop:
-            timeout = max(0.0, deadline - time.monotonic())
-            try:
-                row = self._q.get(timeout=timeout)
-                if row is None:
-                    stop = True
-                else:
-                    batch.append(row)
-            except queue.Empty:
-                pass
-            if batch and (stop or len(batch) >= self.batch_size or time.monotonic() >= deadline):
-                self._flush(batch)
-                batch = []
-            if time.monotonic() >= deadline:
-                deadline = time.monotonic() + self.flush_s
+        buf = self._buf
+        while True:
+            if len(buf) < self.batch_size and not self._closing:
+                # one transaction per flush_s at most, unless a full batch is waiting: a commit has a
+                # fixed cost (milliseconds), so draining every trickle of rows would cost more than the rows
+                self._wake.wait(self.flush_s)
+                self._wake.clear()
+            closing = self._closing  # read before draining: rows put before close() are all in buf
+            n = min(len(buf), self.batch_size)
+            if n and self.error is None:
+                self._flush([buf.popleft() for _ in range(n)])
+            if closing and (not buf or self.error is not None):
+                return
 
     def _flush(self, batch: list[dict[str, Any]]) -> None:
         t0 = time.perf_counter()

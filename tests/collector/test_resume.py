@@ -75,9 +75,12 @@ def test_sigint_stops_gracefully_and_says_what_is_left(tmp_path):
     db = tmp_path / "int.duckdb"
     with SimulatorThread(latency_ms=60) as url:  # 16 in flight / 60 ms: the 1,280 requests take ~5 s
         proc = _collect(exp, db, url)
-        time.sleep(2.5)  # imports, then about a second of answers
+        first = proc.stderr.readline()  # "study crash: N pending of M planned requests": sending starts now
+        assert "pending of" in first, first
+        time.sleep(1.0)  # about a second of answers
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
+    err = first + err
     assert proc.returncode == 130, err
     assert "requests left" in err and "rerun the same command" in err
     assert "Traceback" not in err
