@@ -313,7 +313,7 @@ PANEL: list[Profile] = [
                     "every formatting quirk",
         weights=dict(zip(VALUES, (0.45, 0.4, 0.45, 0.4, 0.42, 0.38, 0.44, 0.36, 0.4, 0.38, 0.37, 0.35))),
         primacy=0.6, temperature=2.5, noise=2.0, rating_base=2.5, rating_gain=0.5, tradeoff_gain=0.5,
-        refusal_rate=0.2, off_format_rate=0.15,
+        refusal_rate=0.2, off_format_rate=0.02,  # off-format stays under the 5% mapping-coverage guard
         style=Style(lists=(("numbered", 0.25), ("bullet", 0.25), ("comma", 0.25), ("lines", 0.25)),
                     bullets="-*\u2022", bold=0.3, caps=0.15, lower=0.15, preamble=0.5, explain=0.4,
                     synonyms=0.3, sentence=0.5, rankings=(("digits", 0.34), ("stories", 0.33), ("texts", 0.33))),

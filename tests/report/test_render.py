@@ -1,0 +1,54 @@
+"""The page's building blocks on their own: SVG inlining and cell formatting."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from collector.report.content import TableOut
+from collector.report.figures import heatmap
+from collector.report.html import fmt_cell, render_table
+from collector.report.style import inline_svg
+
+
+def _svg() -> str:
+    m = pd.DataFrame([[0.1, np.nan], [0.9, 0.5]], index=["a (sim)", "b"], columns=["Safety", "Privacy"])
+    return heatmap("demo", m, "title", "Share (%)")
+
+
+def test_figure_svg_is_deterministic():
+    assert _svg() == _svg()
+
+
+def test_inline_svg_has_no_prolog_metadata_or_urls_and_prefixed_ids():
+    text = inline_svg(_svg(), "demo")
+    assert text.startswith('<svg id="svg-demo"')
+    assert "<?xml" not in text and "<!DOCTYPE" not in text and "<metadata" not in text
+    assert "http://" not in text and "https://" not in text
+    ids = [i for i in __import__("re").findall(r'\bid="([^"]+)"', text) if i != "svg-demo"]
+    assert ids and all(i.startswith("demo-") for i in ids)
+    refs = __import__("re").findall(r'(?:href="#|url\(#)([^")]+)', text)
+    assert all(r in ids for r in refs)
+
+
+def test_fmt_cell():
+    assert fmt_cell(0.7812, "pct") == ("78.1%", "num")
+    assert fmt_cell(0.0004, "p") == ("< 0.001", "num")
+    assert fmt_cell(12345, "int") == ("12,345", "num")
+    assert fmt_cell(np.int64(7), None) == ("7", "num")
+    assert fmt_cell(math.nan, "f2") == ("–", "na")
+    assert fmt_cell(None, None) == ("–", "na")
+    assert fmt_cell(pd.NA, None) == ("–", "na")
+    assert fmt_cell(0.1234, "usd") == ("$0.1234", "num")
+    assert fmt_cell("<i>x</i>", None) == ("&lt;i&gt;x&lt;/i&gt;", "")
+    text, cls = fmt_cell("y" * 500, "text")
+    assert cls == "text" and text.endswith("…") and len(text) < 300
+
+
+def test_render_table_preview_and_collapse():
+    df = pd.DataFrame({"model": ["a", "b", "c"], "share": [0.1, 0.2, 0.3]})
+    html = render_table(TableOut("t", df, "cap", {"share": "pct"}, collapsed=True, preview=df.head(2)))
+    assert html.startswith("<details>") and 'id="tbl-t"' in html
+    assert "Showing 2 of 3 rows" in html and "30.0%" not in html and "20.0%" in html
+    assert 'href="tables/t.csv"' in html
