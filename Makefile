@@ -26,5 +26,9 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# Render reports/report.html in headless Chromium (Debian package `chromium`) to reports/report.png.
+screenshot:
+	HEIGHT=$${HEIGHT:-14000} bash scripts/screenshot.sh reports/report.html reports/report.png
+
 clean:
 	rm -rf data/*.duckdb data/*.wal data/dbt_target data/dbt_logs reports
