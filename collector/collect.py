@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,9 +70,13 @@ def collect(exp: Experiment, db_path: str | Path, opts: CollectOptions, env: Map
         collector = Collector(design, resolved, writer, run_id, concurrency=opts.concurrency)
         outcome = "error"
         result: CollectResult | None = None
+        t0 = time.perf_counter()
         try:
             result = asyncio.run(_run_with_progress(collector, pending, total_planned, opts, console, announce))
             outcome = "interrupted" if result.interrupted else "finished"
+        except asyncio.CancelledError:  # a second Ctrl-C abandoned the requests in flight: they stay pending
+            result = CollectResult(collector.counters, True, dict(collector.stopped), time.perf_counter() - t0)
+            outcome = "interrupted"
         finally:
             writer.close()
             c = collector.counters

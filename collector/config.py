@@ -129,6 +129,17 @@ class ModelSpec(_Strict):
     price_out_per_1k: float | None = Field(default=None, ge=0)
     params: dict[str, Any] = Field(default_factory=dict)  # extra generation params for this model only
 
+    @field_validator("api_key_env")
+    @classmethod
+    def _a_name_not_a_key(cls, v: str | None) -> str | None:
+        # a key pasted here by mistake (Gemini, Groq, Cohere keys match the name pattern) would be
+        # echoed by "variable ... is not set"; refuse it without repeating the value
+        if v is not None and len(v) >= 20 and not v.isupper() and any(c.isupper() for c in v) and \
+                any(c.isdigit() for c in v):
+            raise ValueError("this looks like an API key itself, not the name of a variable (value not shown); "
+                             "write the variable's name, e.g. api_key_env: GEMINI_API_KEY, and export the key there")
+        return v
+
     @field_validator("base_url")
     @classmethod
     def _url(cls, v: str | None) -> str | None:

@@ -107,6 +107,49 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """)
 
 
+_FIELDS = (*REQUIRED, *OPTIONAL)
+
+
+def _load_fast(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
+    """JSONL only: the same ``recs`` as :func:`_load`, parsing each line once, in parallel.
+
+    DuckDB's newline-delimited JSON reader splits and parses the file on every
+    core, and one multi-path extraction per line replaces a parse per field.
+    Blank lines are skipped by the reader, so ``line_no`` is the record's
+    position, not always its line: a file with any problem is therefore
+    re-read by :func:`_load`, whose line numbers are exact. Returns False
+    (nothing created) when the reader refuses the file.
+    """
+    if path.suffix.lower() == ".csv":
+        return False
+    p = str(path).replace("'", "''")
+    paths = ", ".join(f"'$.{c}'" for c in _FIELDS)
+    keys = ", ".join(f"'{c}'" for c in _FIELDS)
+    try:
+        con.execute(f"""
+            create temp table recs as
+            with parsed as (
+                select row_number() over () as line_no,
+                       json_extract_string(json, [{paths}]) as v,
+                       json_type(json, ['$', '$.replicate', '$.response', '$.options_shown']) as t,
+                       list_filter(json_keys(json), lambda k: not list_contains([{keys}], k)) as unknown
+                from read_json_objects('{p}', format = 'newline_delimited')
+            )
+            select line_no, {", ".join(f"v[{n}] as {c}" for n, c in enumerate(_FIELDS, 1))},
+                   case
+                     when t[1] <> 'OBJECT' then 'expected a JSON object'
+                     when t[2] not in ('UBIGINT', 'BIGINT') then 'replicate must be a whole number'
+                     when t[3] <> 'VARCHAR' then 'response must be a string'
+                     when len(unknown) > 0 then 'unknown field(s): ' || array_to_string(unknown, ', ')
+                   end as problem
+            from parsed
+        """)
+    except duckdb.Error:
+        con.execute("drop table if exists recs")
+        return False
+    return True
+
+
 def import_file(path: str | Path, db_path: str | Path, exp: Experiment) -> tuple[int, int]:
     """Validate and append the records of ``path``; return (rows added, records already present)."""
     path = Path(path)
@@ -126,8 +169,15 @@ def import_file(path: str | Path, db_path: str | Path, exp: Experiment) -> tuple
     file_hash = hashlib.sha256(data).hexdigest()
     work = duckdb.connect()  # validation happens in memory; the database is touched only if all is well
     try:
-        _load(work, path)
-        _validate(work, design, path)
+        try:
+            if not _load_fast(work, path):
+                raise UserError("")
+            _validate(work, design, path)
+        except UserError:  # refused or has problems: read it again line by line, for exact line numbers
+            work.close()
+            work = duckdb.connect()
+            _load(work, path)
+            _validate(work, design, path)
         records = work.sql("""
             select model, item, coalesce(setting, 'original') as setting, replicate::integer as replicate, response,
                    external_id, options_shown, try_cast(collected_at as timestamp) as collected_at

@@ -10,6 +10,7 @@ no row and is sent by the next run.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import random
 import signal
@@ -26,7 +27,7 @@ from collector import __version__
 from collector.config import DEFAULT_SIMULATOR_URL, Experiment, ModelSpec
 from collector.design import Design
 from collector.errors import UserError
-from collector.plan import PlannedRequest, iter_plan, params_for
+from collector.plan import PlannedRequest, params_for
 from collector.providers import ChatRequest, Provider, ProviderError, default_base_url, get_provider
 from collector.store import ResponseWriter, utcnow
 
@@ -83,6 +84,24 @@ def resolve_models(exp: Experiment, names: Iterable[str] | None, env: Mapping[st
     return out
 
 
+async def _sleep(seconds: float, stop: asyncio.Event | None) -> bool:
+    """Sleep ``seconds``, or less if ``stop`` is set meanwhile (Ctrl-C); True if it was.
+
+    Long waits (a Retry-After, a backoff) must not hold a graceful stop; short ones
+    (rate spacing) stay a plain sleep, cheap on the hot path.
+    """
+    if stop is None or seconds < 0.25:
+        await asyncio.sleep(seconds)
+        return stop is not None and stop.is_set()
+    if stop.is_set():
+        return True
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except asyncio.TimeoutError:
+        return False
+    return True
+
+
 class RateLimiter:
     """Spaces requests evenly to stay under requests- and tokens-per-minute limits.
 
@@ -98,21 +117,23 @@ class RateLimiter:
         self._next_tokens = 0.0
         self._paused_until = 0.0
 
-    async def acquire(self, tokens: int = 0) -> None:
+    async def acquire(self, tokens: int = 0, stop: asyncio.Event | None = None) -> bool:
+        """Wait for the next slot; False if ``stop`` was set while waiting (then send nothing)."""
         loop = asyncio.get_running_loop()
         while True:
             now = loop.time()
             if self._paused_until > now:
-                await asyncio.sleep(self._paused_until - now)
+                if await _sleep(self._paused_until - now, stop):
+                    return False
                 continue
             slot = max(now, self._next)
             if self.tpm and tokens:
                 slot = max(slot, self._next_tokens)
                 self._next_tokens = slot + tokens * 60.0 / self.tpm
             self._next = slot + self.interval
-            if slot > now:
-                await asyncio.sleep(slot - now)
-            return
+            if slot > now and await _sleep(slot - now, stop):
+                return False
+            return True
 
     def pause_until(self, when: float) -> None:
         self._paused_until = max(self._paused_until, when)
@@ -297,7 +318,8 @@ class Collector:
         loop = asyncio.get_running_loop()
         while True:
             attempts += 1
-            await limiter.acquire(est_tokens)
+            if not await limiter.acquire(est_tokens, self._stop):
+                return None  # Ctrl-C while the model was paused (429) or spaced: leave it pending
             t_start = time.perf_counter()
             retry_after = None
             retryable = True
@@ -365,7 +387,8 @@ class Collector:
             delay = backoff_delay(attempts, retry_after, self._rng)
             if self._stop.is_set():  # stopping: don't wait out long backoffs, leave it pending
                 return None
-            await asyncio.sleep(delay)
+            if await _sleep(delay, self._stop):  # Ctrl-C during the backoff / Retry-After
+                return None
 
     def _stop_model(self, m: ResolvedModel, reason: str) -> None:
         self.stopped.setdefault(m.name, reason)
@@ -397,11 +420,24 @@ class Collector:
 
 
 def pending_requests(design: Design, models: list[str], pending_keys: set[str]) -> dict[str, list[PlannedRequest]]:
-    """The planned requests whose keys are pending, grouped by model, in plan order."""
+    """The planned requests whose keys are pending, grouped by model, in plan order.
+
+    The same walk as :func:`collector.plan.iter_plan`, but a request object is
+    only built for a pending key: after a half-done 1M-request run that is half
+    the objects, and each key costs one md5 of a shared prefix plus the replicate.
+    """
     out: dict[str, list[PlannedRequest]] = {m: [] for m in models}
     if not pending_keys:
         return out
-    for req in iter_plan(design, models, design.exp.replicates):
-        if req.key in pending_keys:
-            out[req.model].append(req)
+    study = design.exp.study
+    replicates = range(1, design.exp.replicates + 1)
+    md5 = hashlib.md5
+    for model in models:
+        found = out[model]
+        for item, setting in design.item_settings:
+            prefix = f"{study}|{model}|{item.item}|{setting.setting}|"
+            for r in replicates:
+                key = md5(f"{prefix}{r}".encode()).hexdigest()
+                if key in pending_keys:
+                    found.append(PlannedRequest(key, study, model, item, setting, r))
     return out

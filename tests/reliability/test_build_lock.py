@@ -1,0 +1,53 @@
+"""Build under faults: `aligned build` (and status/sql) while a real `aligned collect` holds the
+file says who holds it, in one line, exit 3, and the collection is not disturbed.
+"""
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+
+from collector.simulator import SimulatorThread
+
+from .support import cli_env, run_cli, small_study, write_yaml
+
+
+def test_build_while_collect_holds_the_database_is_one_line_exit_3(tmp_path):
+    pytest.importorskip("collector.warehouse", reason="collector/warehouse.py does not exist yet")
+    exp = write_yaml(tmp_path / "busy.yaml", small_study(
+        [{"name": "sim-us-public", "provider": "simulated", "model": "sim-us-public", "concurrency": 1}],
+        replicates=25))  # 100 requests, one at a time, 150 ms each: the collect holds the file for 15 s or more
+    db = tmp_path / "busy.duckdb"
+    with SimulatorThread(latency_ms=150) as url:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "collector.cli", "collect", str(exp), "--db", str(db), "--simulator-url", url,
+             "--no-progress"], cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 30
+            while not db.exists() and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.05)
+            assert db.exists() and proc.poll() is None, "the collect did not start"
+            build = run_cli(["build", "--db", str(db)], cwd=tmp_path, timeout=60)
+            status = run_cli(["status", "--db", str(db)], cwd=tmp_path, subprocess_=False)
+            still_running = proc.poll() is None
+        finally:
+            proc.send_signal(signal.SIGINT)  # graceful: in-flight answers are written, the rest stays pending
+            out, err = proc.communicate(timeout=60)
+    assert still_running, "the collect finished before the build was tried; nothing was proven"
+    for r, command in ((build, "build"), (status, "status")):
+        assert "Traceback" not in r.err + r.out
+        assert r.code == 3, (command, r.err)
+        assert len(r.err_lines) == 1, r.err
+        line = r.err_lines[0]
+        assert line.startswith(f"aligned {command}: error: {db}: the database is locked by process {proc.pid} "
+                               f"(aligned collect); DuckDB allows one writer at a time."), line
+    assert proc.returncode == 130, err
+    con = duckdb.connect(str(db), read_only=True)
+    ok_rows, ok_keys = con.execute(
+        "select count(*), count(distinct request_key) from raw.responses where status = 'ok'").fetchone()
+    con.close()
+    assert 0 < ok_rows == ok_keys
