@@ -1,0 +1,32 @@
+"""Table shaping for the alignment marts: DataFrames in, DataFrames out.
+
+Each function takes the warehouse models it needs (``selection_shares``,
+``answers``, ``t4_story_ranks``, the human seeds) as pandas frames and
+returns one mart with a fixed schema (``frames.conform``), empty but typed
+when the study lacks the task. The statistics are ``collector.stats``;
+nothing here computes a statistic itself. The dbt Python models in
+``dbt_project/models/marts`` are a few lines of glue around these.
+
+Modules: t1 (top-5 vs humans), t2 (importance vs humans), t3 (trade-off
+shares and their alignment), t4 (requirement ranks vs the model's own T2),
+robustness (T1 list-order robustness), similarity (model x model rho);
+hits and intervals rebuild per-run hits from ``answers`` for the bootstrap.
+"""
+from collector.analysis.robustness import t1_robustness
+from collector.analysis.similarity import model_similarity
+from collector.analysis.t1 import t1_human_alignment
+from collector.analysis.t2 import t2_human_alignment, t2_shares
+from collector.analysis.t3 import t3_human_alignment, t3_tradeoff_shares
+from collector.analysis.t4 import t4_consistency, t4_consistency_summary
+
+__all__ = [
+    "t1_human_alignment",
+    "t1_robustness",
+    "t2_human_alignment",
+    "t2_shares",
+    "t3_human_alignment",
+    "t3_tradeoff_shares",
+    "t4_consistency",
+    "t4_consistency_summary",
+    "model_similarity",
+]

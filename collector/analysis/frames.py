@@ -1,0 +1,72 @@
+"""Column schemas of the alignment marts, and the few helpers every builder shares.
+
+Every builder returns ``conform(rows, SCHEMA)``: exactly the schema's
+columns, in order, with fixed dtypes, so that an empty result (a partial
+study, a task not collected yet) still becomes a table with the right
+column types in DuckDB rather than an error or a column of type NULL.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+STR = "str"
+FLOAT = "float64"
+INT = "Int64"  # nullable, so a missing count is NULL rather than NaN-as-float
+
+# Context label of figures averaged / pooled over contexts; the human T2/T3
+# figures use it too (dbt var pooled_context_label).
+ALL_CONTEXTS = "all"
+
+# Human groups of the reference data, in report order.
+HUMAN_GROUPS = ("us_representative", "ai_practitioners")
+
+Schema = Mapping[str, str]
+
+
+def conform(rows: pd.DataFrame | Iterable[Mapping[str, Any]], schema: Schema) -> pd.DataFrame:
+    """``rows`` as a frame with exactly the schema's columns and dtypes (may be empty).
+
+    A column the rows do not have is null (e.g. no interval was computed); a
+    column the schema does not know is a bug in the builder and raises.
+    """
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    unknown = [c for c in frame.columns if c not in schema]
+    if unknown:
+        raise ValueError(f"columns {unknown} are not in the schema")
+    frame = frame.reindex(columns=list(schema))
+    return frame.astype(dict(schema)).reset_index(drop=True)
+
+
+def require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
+    """One-line error when an input model lacks a column this package relies on."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name} lacks columns {missing}; it has {list(frame.columns)}")
+
+
+def mapped(answers: pd.DataFrame, task_kind: str) -> pd.DataFrame:
+    """The answers of one task kind that mapped to an option (no refusals, no invalid)."""
+    require(answers, ["study", "model", "task", "task_kind", "item", "context", "setting",
+                      "replicate", "position", "choice", "value", "status"], "answers")
+    rows = answers[(answers["task_kind"] == task_kind) & (answers["status"] == "mapped")]
+    return rows.sort_values(["study", "model", "item", "setting", "replicate", "position"], kind="stable")
+
+
+def check_same_shares(point: pd.Series, rebuilt: pd.Series, what: str, tol: float = 1e-9) -> None:
+    """The bootstrap rebuilds shares from answers; they must be the shares the mart reports.
+
+    A mismatch means ``answers`` and ``selection_shares`` disagree on what a
+    run is, and an interval would describe a different estimate: that is a
+    bug to fix, not something to paper over.
+    """
+    joined = pd.concat({"point": point, "rebuilt": rebuilt}, axis=1)
+    both = joined.dropna()
+    bad = both[(both["point"] - both["rebuilt"]).abs() > tol]
+    if len(bad):
+        raise ValueError(
+            f"{what}: shares rebuilt from answers differ from selection_shares for "
+            f"{list(bad.index[:5])} (e.g. {bad.iloc[0].to_dict()}); the two models disagree on what counts as a run"
+        )

@@ -1,0 +1,10 @@
+"""Model x model Spearman's rho of T1 and T2 share vectors, every ordered pair (heatmap-ready).
+
+Glue only: the table shaping is collector.analysis.similarity, the statistics collector.stats.
+"""
+from collector.analysis import model_similarity
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    return model_similarity(dbt.ref("selection_shares").df())

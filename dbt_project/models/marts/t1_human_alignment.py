@@ -1,0 +1,16 @@
+"""T1 top-5 selection vs the human groups: Spearman's rho (bootstrap interval) and top-5 Jaccard.
+
+Glue only: the table shaping is collector.analysis.t1, the statistics collector.stats.
+"""
+from collector.analysis import t1_human_alignment
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    return t1_human_alignment(
+        dbt.ref("selection_shares").df(),
+        dbt.ref("answers").df(),
+        dbt.ref("human_t1_top5").df(),
+        n_resamples=int(dbt.config.meta_get("bootstrap_resamples", 1000)),
+        seed=int(dbt.config.meta_get("bootstrap_seed", 0)),
+    )

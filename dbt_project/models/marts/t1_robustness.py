@@ -1,0 +1,10 @@
+"""T1 robustness to the order of the value list (original / reversed / shuffled), per model.
+
+Glue only: the table shaping is collector.analysis.robustness, the statistics collector.stats.
+"""
+from collector.analysis import t1_robustness
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    return t1_robustness(dbt.ref("selection_shares").df())

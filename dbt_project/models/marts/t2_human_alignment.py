@@ -1,0 +1,19 @@
+"""T2 importance shares vs the human groups, per context and pooled ('all').
+
+Glue only: the table shaping is collector.analysis.t2, the statistics collector.stats.
+"""
+from collector.analysis import t2_human_alignment
+from collector.analysis.hits import measure_options
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    measures = measure_options(dbt.ref("stg_raw__items").df(), dbt.ref("stg_raw__options").df())
+    return t2_human_alignment(
+        dbt.ref("selection_shares").df(),
+        dbt.ref("answers").df(),
+        dbt.ref("human_t2_importance").df(),
+        measures,
+        n_resamples=int(dbt.config.meta_get("bootstrap_resamples", 1000)),
+        seed=int(dbt.config.meta_get("bootstrap_seed", 0)),
+    )

@@ -1,0 +1,10 @@
+"""Shares of aligned / almost / misaligned T4 comparisons per model and over all models.
+
+Glue only: the table shaping is collector.analysis.t4, the statistics collector.stats.
+"""
+from collector.analysis import t4_consistency_summary
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    return t4_consistency_summary(dbt.ref("t4_consistency").df())
