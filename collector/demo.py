@@ -39,7 +39,7 @@ def run_demo(db_path: Path, replicates: int | None = None, fault_rate: float = 0
     if build:
         from collector.warehouse import build as dbt_build
         console.print("building the warehouse (dbt build) ...")
-        rc = dbt_build(db_path)
+        rc = dbt_build(db_path, quiet=True)
         if rc != 0:
             console.print("[red]dbt build failed[/red]; see the lines above")
             return rc

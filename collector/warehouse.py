@@ -116,11 +116,11 @@ def _invoke(args: list[str], db_path: Path, quiet: bool, out: TextIO) -> int:
 
     db_path = Path(db_path).resolve()
     common = ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
-    if quiet:  # only our one-line summaries of failures
+    if quiet:  # only our one-line summaries of failures, and a progress line on a terminal
         args = ["--log-level", "none", *args]
-    with _env(ALIGNED_DB=str(db_path), DBT_SEND_ANONYMOUS_USAGE_STATS="false"):
+    with _env(ALIGNED_DB=str(db_path), DBT_SEND_ANONYMOUS_USAGE_STATS="false"), _node_progress(quiet, out) as callbacks:
         try:
-            res = dbtRunner().invoke([*args, *common])
+            res = dbtRunner(callbacks=callbacks).invoke([*args, *common])
         finally:
             _release_database()
     if res.exception is not None:
@@ -134,7 +134,43 @@ def _invoke(args: list[str], db_path: Path, quiet: bool, out: TextIO) -> int:
         if not lines:
             print("dbt: the build failed (see the dbt log above)", file=out)
         return 1
+    if quiet:
+        kinds: dict[str, int] = {}
+        for r in getattr(res.result, "results", None) or []:
+            kind = str(getattr(getattr(r, "node", None), "resource_type", "node"))
+            kinds[kind] = kinds.get(kind, 0) + 1
+        if kinds:
+            print("dbt: " + ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items()))
+                  + " passed", file=out)
     return 0
+
+
+@contextmanager
+def _node_progress(quiet: bool, out: TextIO) -> Iterator[list]:
+    """A progress bar fed by dbt's NodeFinished events when dbt's own log is silenced."""
+    if not quiet or not getattr(out, "isatty", lambda: False)():
+        yield []
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(TextColumn("[bold]dbt build"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        TextColumn("{task.fields[node]}"), console=Console(file=out), transient=True)
+    task = progress.add_task("dbt", total=None, node="")
+
+    def on_event(event: Any) -> None:
+        name = event.info.name
+        if name == "FoundStats":
+            msg = event.data.stat_line  # "19 models, 275 data tests, 6 seeds, ..."
+            total = sum(int(part.split()[0]) for part in msg.split(", ") if part.split()[0].isdigit()
+                        and not any(w in part for w in ("macro", "source", "operation", "exposure", "metric",
+                                                            "semantic", "saved", "unit", "group")))
+            progress.update(task, total=total or None)
+        elif name == "NodeFinished":
+            progress.update(task, advance=1, node=getattr(event.data.node_info, "node_name", ""))
+
+    with progress:
+        yield [on_event]
 
 
 def _paths(db_path: Path, target_path: str | Path | None, log_path: str | Path | None) -> list[str]:
