@@ -206,10 +206,18 @@ def build(db_path: str | Path, select: str | None = None, quiet: bool = False, t
 
 
 def docs(db_path: str | Path, out_dir: str | Path, quiet: bool = True, out: TextIO | None = None) -> int:
-    """Run ``dbt docs generate`` into ``out_dir`` (index.html, catalog.json, manifest.json)."""
+    """Run ``dbt docs generate`` into ``out_dir``.
+
+    ``--static`` also writes ``static_index.html``, one file with the manifest and catalog
+    inside, which opens from disk (browsers refuse to fetch the JSON files for a file:// page).
+    """
     db_path = Path(db_path)
     _check_database(db_path)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    args = ["docs", "generate", *_paths(db_path, out_dir, Path(out_dir) / "logs")]
-    return _invoke(args, db_path, quiet, out or sys.stderr)
+    args = ["docs", "generate", "--static", *_paths(db_path, out_dir, Path(out_dir) / "logs")]
+    rc = _invoke(args, db_path, quiet, out or sys.stderr)
+    if rc == 0:
+        print(f"dbt docs: {out_dir / 'static_index.html'} (opens offline; "
+              f"or serve the folder: python -m http.server -d {out_dir})", file=out or sys.stderr)
+    return rc
