@@ -9,7 +9,7 @@ history, and the warehouse takes the latest ``ok`` row per request key.
 with the same md5 request key :func:`collector.plan.request_key` computes.
 
 All writes of responses go through :class:`ResponseWriter`, one writer fed by
-a queue, committing in batches (an Arrow table per transaction), so a kill -9
+a queue, committing in batches (one statement per transaction), so a kill -9
 loses at most the answers not yet committed, and a rerun asks only for those.
 """
 from __future__ import annotations
@@ -23,18 +23,19 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
 import duckdb
-import pyarrow as pa
 
 from collector import __version__
 from collector.design import Design
 from collector.errors import LockedError, UserError
 
 DEFAULT_DB = Path("data") / "aligned.duckdb"
+#: DuckDB's memory cap while a collect run appends answers (checkpoints spill instead of growing)
+COLLECT_MEMORY_LIMIT = "64MB"
 
 DDL = """
 create schema if not exists raw;
@@ -161,19 +162,31 @@ join raw.studies st on st.study = m.study
 cross join lateral (select unnest(range(1, st.replicates + 1)) as replicate) r;
 """
 
+#: raw.responses as (column, DuckDB type), in table order
 RESPONSE_COLUMNS = [
-    ("response_id", pa.string()), ("request_key", pa.string()), ("run_id", pa.string()), ("study", pa.string()),
-    ("model", pa.string()), ("provider", pa.string()), ("provider_model", pa.string()), ("item", pa.string()),
-    ("task", pa.string()), ("context", pa.string()), ("setting", pa.string()), ("replicate", pa.int32()),
-    ("external_id", pa.string()), ("options_shown", pa.list_(pa.string())), ("labels_shown", pa.list_(pa.string())),
-    ("messages", pa.string()), ("params", pa.string()), ("seed", pa.int64()), ("response_text", pa.string()),
-    ("finish_reason", pa.string()), ("response_model", pa.string()), ("status", pa.string()), ("error", pa.string()),
-    ("http_status", pa.int32()), ("attempts", pa.int32()), ("latency_ms", pa.float64()),
-    ("prompt_tokens", pa.int32()), ("completion_tokens", pa.int32()), ("cost_usd", pa.float64()),
-    ("requested_at", pa.timestamp("us")), ("completed_at", pa.timestamp("us")), ("collector_version", pa.string()),
+    ("response_id", "VARCHAR"), ("request_key", "VARCHAR"), ("run_id", "VARCHAR"), ("study", "VARCHAR"),
+    ("model", "VARCHAR"), ("provider", "VARCHAR"), ("provider_model", "VARCHAR"), ("item", "VARCHAR"),
+    ("task", "VARCHAR"), ("context", "VARCHAR"), ("setting", "VARCHAR"), ("replicate", "INTEGER"),
+    ("external_id", "VARCHAR"), ("options_shown", "VARCHAR[]"), ("labels_shown", "VARCHAR[]"),
+    ("messages", "VARCHAR"), ("params", "VARCHAR"), ("seed", "BIGINT"), ("response_text", "VARCHAR"),
+    ("finish_reason", "VARCHAR"), ("response_model", "VARCHAR"), ("status", "VARCHAR"), ("error", "VARCHAR"),
+    ("http_status", "INTEGER"), ("attempts", "INTEGER"), ("latency_ms", "DOUBLE"),
+    ("prompt_tokens", "INTEGER"), ("completion_tokens", "INTEGER"), ("cost_usd", "DOUBLE"),
+    ("requested_at", "TIMESTAMP"), ("completed_at", "TIMESTAMP"), ("collector_version", "VARCHAR"),
 ]
-RESPONSE_SCHEMA = pa.schema(RESPONSE_COLUMNS)
 _COLS = ", ".join(c for c, _ in RESPONSE_COLUMNS)
+_ROW_STRUCTURE = json.dumps({c: (["VARCHAR"] if t == "VARCHAR[]" else t) for c, t in RESPONSE_COLUMNS})
+_INSERT_RESPONSES = (f"insert into raw.responses ({_COLS}) "
+                     f"select unnest(from_json(j, '{_ROW_STRUCTURE}')) from unnest(?::varchar[]) t(j)")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RESPONSE_SCHEMA":  # the same columns as an Arrow schema, for callers that want one
+        import pyarrow as pa
+        arrow = {"VARCHAR": pa.string(), "INTEGER": pa.int32(), "BIGINT": pa.int64(), "DOUBLE": pa.float64(),
+                 "TIMESTAMP": pa.timestamp("us"), "VARCHAR[]": pa.list_(pa.string())}
+        return pa.schema([(c, arrow[t]) for c, t in RESPONSE_COLUMNS])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def utcnow() -> datetime:
@@ -203,9 +216,17 @@ def _lock_message(path: Path, exc: Exception) -> str:
             f"Wait for it to finish (or stop it), or query a copy of the file.")
 
 
+_RESERVED_STEMS = {"raw", "main", "staging", "intermediate", "reference", "audit", "system", "temp", "memory"}
+
+
 def connect(path: str | Path, read_only: bool = False, create: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the experiment database with one-line errors for a missing folder or a lock."""
     p = Path(path)
+    if p.stem.lower() in _RESERVED_STEMS:
+        # DuckDB names the attached catalog after the file, and a catalog called like one of our
+        # schemas makes `raw.responses` ambiguous
+        raise UserError(f"{p}: a database file may not be named {p.stem!r} (it clashes with the schema of that "
+                        f"name); choose another name, e.g. {p.with_name('aligned' + p.suffix)}")
     if read_only or not create:
         if not p.exists():
             raise UserError(f"{p}: no such database; run `aligned collect` or `aligned demo` first, or pass --db")
@@ -315,25 +336,40 @@ def pending_keys(con: duckdb.DuckDBPyConnection, study: str, models: list[str]) 
         select request_key from raw.responses where study = ? and status = 'ok'
         """,
         params=[study, models, study],
-    ).to_arrow_table().column(0)  # one column through Arrow: half the time of fetchall() tuples at 1M keys
-    return set(keys.to_pylist())
+    ).fetchnumpy()["request_key"]  # one column at once: half the time of fetchall() tuples at 1M keys
+    return set(keys.tolist())
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot store a {type(value).__name__} in raw.responses")
+
+
+_encode_row = json.JSONEncoder(ensure_ascii=False, default=_json_default).encode
 
 
 def insert_responses(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
-    """Append rows in one transaction through Arrow (no per-row statements)."""
+    """Append rows in one transaction, one statement per batch (no per-row statements).
+
+    Each row travels as a JSON object that DuckDB parses into the typed columns
+    (missing keys are null). This keeps pyarrow, and the pandas it imports on
+    first use (~75 MB together), out of a collect run's memory.
+    """
     if not rows:
         return
-    table = pa.Table.from_pylist(rows, schema=RESPONSE_SCHEMA)
-    con.register("_batch", table)
+    payload = [_encode_row(r) for r in rows]
+    con.execute("begin")
     try:
-        con.execute("begin")
-        con.execute(f"insert into raw.responses ({_COLS}) select {_COLS} from _batch")
+        con.execute(_INSERT_RESPONSES, [payload])
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    finally:
-        con.unregister("_batch")
 
 
 @dataclass
@@ -363,11 +399,6 @@ class ResponseWriter:
         self._buf: collections.deque[dict[str, Any]] = collections.deque()
         self._wake = threading.Event()
         self._closing = False
-        if enabled and con is not None:
-            # pyarrow imports pandas on its first conversion (~0.3-1 s holding the GIL): pay it here,
-            # before any request is in flight, not in the middle of the run (it would stall the event
-            # loop and inflate the latency_ms of every answer arriving meanwhile)
-            pa.Table.from_pylist([], schema=RESPONSE_SCHEMA)
         self._thread = threading.Thread(target=self._loop, name="aligned-writer", daemon=True)
         self._thread.start()
 
