@@ -10,9 +10,15 @@ nothing here computes a statistic itself. The dbt Python models in
 Modules: t1 (top-5 vs humans), t2 (importance vs humans), t3 (trade-off
 shares and their alignment), t4 (requirement ranks vs the model's own T2),
 robustness (T1 list-order robustness), similarity (model x model rho);
-hits and intervals rebuild per-run hits from ``answers`` for the bootstrap.
+hits and intervals rebuild per-run hits from ``answers`` for the bootstrap;
+fidelity (rho, calibration slope and Lin's CCC against the human groups),
+distribution (T3 five-point distributions: representativeness, JS),
+share_intervals (a bootstrap interval for every selection share).
 """
+from collector.analysis.distribution import t3_distribution_similarity
+from collector.analysis.fidelity import profile_fidelity
 from collector.analysis.robustness import t1_robustness
+from collector.analysis.share_intervals import selection_share_intervals
 from collector.analysis.similarity import model_similarity
 from collector.analysis.t1 import t1_human_alignment
 from collector.analysis.t2 import t2_human_alignment, t2_shares
@@ -29,4 +35,7 @@ __all__ = [
     "t4_consistency",
     "t4_consistency_summary",
     "model_similarity",
+    "profile_fidelity",
+    "t3_distribution_similarity",
+    "selection_share_intervals",
 ]

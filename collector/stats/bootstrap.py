@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from collector.stats.correlation import spearman
+from collector.stats.correlation import spearman, DECIMALS
 
 __all__ = [
     "cluster_bootstrap",
@@ -195,9 +195,9 @@ def _human_vector(
 
 def _rowwise_spearman(boot: np.ndarray, human: np.ndarray) -> np.ndarray:
     """Spearman's rho of each row of boot against human (average ranks)."""
-    ranks = stats.rankdata(boot, axis=1)
+    ranks = stats.rankdata(np.round(boot, DECIMALS), axis=1)  # float noise must not break ties
     ranks -= ranks.mean(axis=1, keepdims=True)
-    human_ranks = stats.rankdata(human)
+    human_ranks = stats.rankdata(np.round(human, DECIMALS))
     human_ranks -= human_ranks.mean()
     numerator = ranks @ human_ranks
     denominator = np.sqrt((ranks**2).sum(axis=1) * (human_ranks**2).sum())

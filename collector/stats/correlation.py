@@ -17,10 +17,15 @@ __all__ = ["spearman", "lins_ccc", "calibration_slope"]
 ArrayLike = Sequence[float] | np.ndarray
 
 
+#: figures are rounded to this many decimals first, so that values that are tied in exact
+#: arithmetic ((0.2 + 0.4) / 2 and (0.1 + 0.5) / 2) are tied for the ranks too
+DECIMALS = 12
+
+
 def _paired(x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    """Return x and y as float arrays with NaN pairs removed."""
-    xa = np.asarray(x, dtype=float).ravel()
-    ya = np.asarray(y, dtype=float).ravel()
+    """Return x and y as float arrays (rounded to DECIMALS) with NaN pairs removed."""
+    xa = np.round(np.asarray(x, dtype=float).ravel(), DECIMALS)
+    ya = np.round(np.asarray(y, dtype=float).ravel(), DECIMALS)
     if xa.shape != ya.shape:
         raise ValueError(f"x and y differ in length: {xa.size} != {ya.size}")
     keep = ~(np.isnan(xa) | np.isnan(ya))

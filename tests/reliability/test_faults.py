@@ -57,7 +57,7 @@ def test_shipped_study_at_fault_rate_0_3_loses_nothing_and_a_rerun_completes_it(
 
     # run 1: 30 % of attempts get a fault (429 + Retry-After, 500, 503, slow > timeout, truncated JSON, dropped)
     with SimulatorThread(fault_rate=0.3, retry_after_s=0.05, slow_s=TIMEOUT_S + 0.5, seed=7) as url:
-        first = run_cli(argv + ["--simulator-url", url], cwd=tmp_path, timeout=60)
+        first = run_cli(argv + ["--simulator-url", url], cwd=tmp_path, timeout=240)
     assert first.code == 0, first.err
     assert "Traceback" not in first.err + first.out
     per_key = _rows_per_key(db)
@@ -84,7 +84,7 @@ def test_shipped_study_at_fault_rate_0_3_loses_nothing_and_a_rerun_completes_it(
     # sends only what has no ok row; P(a request fails 12 times) = 0.3**12, about 5e-7
     _shipped_two_models(exp, max_attempts=12)
     with SimulatorThread(fault_rate=0.3, retry_after_s=0.05, slow_s=TIMEOUT_S + 0.5, seed=8) as url:
-        second = run_cli(argv + ["--simulator-url", url], cwd=tmp_path, timeout=60)
+        second = run_cli(argv + ["--simulator-url", url], cwd=tmp_path, timeout=240)
     assert second.code == 0, second.err
     per_key = _rows_per_key(db)
     assert all(ok == 1 for _, ok, _ in per_key.values()), "every planned key ends with exactly one ok row"

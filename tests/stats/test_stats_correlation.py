@@ -104,3 +104,12 @@ def test_calibration_slope_constant_human_is_nan():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert math.isnan(calibration_slope([0.1, 0.2, 0.3], [0.5, 0.5, 0.5]))
+
+
+def test_spearman_ties_survive_floating_point_noise():
+    # (0.2 + 0.4) / 2 == 0.30000000000000004 but (0.1 + 0.5) / 2 == 0.3: tied in exact arithmetic
+    noisy = [(0.2 + 0.4) / 2, (0.1 + 0.5) / 2, 0.9, 0.1]
+    exact = [0.3, 0.3, 0.9, 0.1]
+    human = [0.5, 0.2, 0.6, 0.1]
+    assert spearman(noisy, human) == pytest.approx(spearman(exact, human))
+    assert spearman(exact, human)[0] == pytest.approx(stats.spearmanr(exact, human).statistic)

@@ -1,0 +1,22 @@
+"""Profile fidelity (Lau et al. 2025): Spearman's rho, calibration slope and Lin's CCC of the
+model's T1/T2/T3 figures against each human group's, with replicate-clustered bootstrap intervals.
+
+Glue only: the table shaping is collector.analysis.fidelity, the statistics collector.stats.
+"""
+from collector.analysis import profile_fidelity
+from collector.analysis.hits import measure_options
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    measures = measure_options(dbt.ref("stg_raw__items").df(), dbt.ref("stg_raw__options").df())
+    return profile_fidelity(
+        dbt.ref("selection_shares").df(),
+        dbt.ref("answers").df(),
+        dbt.ref("human_t1_top5").df(),
+        dbt.ref("human_t2_importance").df(),
+        dbt.ref("human_t3_tradeoffs").df(),
+        measures,
+        n_resamples=int(dbt.config.meta_get("bootstrap_resamples", 1000)),
+        seed=int(dbt.config.meta_get("bootstrap_seed", 0)),
+    )

@@ -1,0 +1,18 @@
+"""Every selection_shares row with a replicate-clustered bootstrap interval of its share.
+
+Glue only: the table shaping is collector.analysis.share_intervals, the statistics collector.stats.
+"""
+from collector.analysis import selection_share_intervals
+from collector.analysis.hits import measure_options
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    measures = measure_options(dbt.ref("stg_raw__items").df(), dbt.ref("stg_raw__options").df())
+    return selection_share_intervals(
+        dbt.ref("selection_shares").df(),
+        dbt.ref("answers").df(),
+        measures,
+        n_resamples=int(dbt.config.meta_get("bootstrap_resamples", 1000)),
+        seed=int(dbt.config.meta_get("bootstrap_seed", 0)),
+    )

@@ -1,0 +1,16 @@
+"""T3 five-point answer distributions vs the human groups': OpinionQA representativeness
+(1 - W1/W1max) and 1 - Jensen-Shannon distance, pooled over directions and contexts.
+
+Glue only: the table shaping is collector.analysis.distribution, the statistics collector.stats.
+"""
+from collector.analysis import t3_distribution_similarity
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    return t3_distribution_similarity(
+        dbt.ref("answers").df(),
+        dbt.ref("stg_raw__items").df(),
+        dbt.ref("stg_raw__options").df(),
+        dbt.ref("human_t3_tradeoffs").df(),
+    )
