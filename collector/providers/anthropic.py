@@ -99,10 +99,6 @@ class AnthropicProvider(Provider):
             response_model=as_str(body.get("model")),
         )
 
-    def error_message(self, status: int, body: Any) -> str:
-        """A short, secret-free description of an error body (see _describe_error)."""
-        return self.redact(self._describe_error(status, body))
-
     def _describe_error(self, status: int, body: Any) -> str:
         """``{"type": "error", "error": {"type": "...", "message": "..."}}``."""
         body = unwrap_list(body)

@@ -73,7 +73,11 @@ class Provider(ABC):
         """Parse a 2xx JSON body; raise :class:`ProviderError` if it is not an answer."""
 
     def error_message(self, status: int, body: Any) -> str:
-        """A short, secret-free description of an error body."""
+        """A short, secret-free description of an error body: the provider's wording, key redacted."""
+        return self.redact(self._describe_error(status, body))
+
+    def _describe_error(self, status: int, body: Any) -> str:
+        """Describe an error body; providers override this for their own error shapes."""
         if isinstance(body, dict):
             err = body.get("error")
             if isinstance(err, dict):

@@ -135,10 +135,6 @@ class GeminiProvider(Provider):
             response_model=model,
         )
 
-    def error_message(self, status: int, body: Any) -> str:
-        """A short, secret-free description of an error body (see _describe_error)."""
-        return self.redact(self._describe_error(status, body))
-
     def _describe_error(self, status: int, body: Any) -> str:
         """``{"error": {"code", "message", "status", "details": [...]}}``."""
         body = unwrap_list(body)

@@ -88,10 +88,6 @@ class OpenAIProvider(Provider):
             response_model=as_str(body.get("model")),
         )
 
-    def error_message(self, status: int, body: Any) -> str:
-        """A short, secret-free description of an error body (see _describe_error)."""
-        return self.redact(self._describe_error(status, body))
-
     def _describe_error(self, status: int, body: Any) -> str:
         """OpenAI: ``{"error": {"message", "type", "code"}}``; vLLM: ``{"object": "error",
         "message", "type"}``; Ollama: ``{"error": "..."}``; FastAPI-style: ``{"detail": ...}``."""
