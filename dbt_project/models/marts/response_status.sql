@@ -6,33 +6,15 @@ planned as (
 
 ),
 
-attempts as (
+requests as (
 
-    select * from {{ ref('stg_raw__response_attempts') }}
+    select * from {{ ref('int_requests_summarised') }}
 
 ),
 
 answers as (
 
     select * from {{ ref('answers') }}
-
-),
-
-
--- per request: did any attempt succeed, did any fail
-requests as (
-
-    select
-        study,
-        model,
-        task,
-        request_key,
-        max(case when attempt_status = 'ok' then 1 else 0 end) as has_ok,
-        max(case when attempt_status <> 'ok' then 1 else 0 end) as has_failure,
-        count(*) as n_rows
-
-    from attempts
-    group by 1, 2, 3, 4
 
 ),
 

@@ -4,32 +4,15 @@
 -- for a failed attempt (and a cost of 0 when the model is priced).
 with
 
-attempts as (
+requests as (
 
-    select * from {{ ref('stg_raw__response_attempts') }}
+    select * from {{ ref('int_requests_summarised') }}
 
 ),
 
 responses as (
 
     select * from {{ ref('stg_raw__responses') }}
-
-),
-
--- per request: did any row succeed, how many rows and HTTP attempts it took
-requests as (
-
-    select
-        study,
-        model,
-        task,
-        request_key,
-        max(case when attempt_status = 'ok' then 1 else 0 end) as has_ok,
-        count(*) as n_rows,
-        cast(sum(attempts) as {{ dbt.type_bigint() }}) as n_attempts
-
-    from attempts
-    group by 1, 2, 3, 4
 
 ),
 
