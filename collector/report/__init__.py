@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from collector import __version__
-from collector.report import comparisons, quality, t1, t2, t3, t4
+from collector.report import comparisons, fidelity, quality, t1, t2, t3, t4
 from collector.report.content import Section
 from collector.report.context import ReportContext
 from collector.report.data import Warehouse
@@ -35,7 +35,7 @@ SECTIONS: list[Callable[[ReportContext], Section]] = [
     t4.t4_consistency,
     comparisons.similarity,
     comparisons.robustness,
-    comparisons.fidelity,
+    fidelity.fidelity,
     quality.data_quality,
 ]
 

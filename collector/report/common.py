@@ -43,18 +43,24 @@ def rho_cell(rho, lo=np.nan, hi=np.nan) -> str:
     """'0.75 [0.53, 0.80]': rho with its interval, as a paper's table shows it."""
     if pd.isna(rho):
         return "–"
-    return f"{rho:.2f}" if pd.isna(lo) or pd.isna(hi) else f"{rho:.2f} [{lo:.2f}, {hi:.2f}]"
+
+    def f(x: float) -> str:
+        return f"{round(float(x), 2) + 0.0:.2f}"  # + 0.0: -0.001 shows as 0.00, not -0.00
+
+    return f(rho) if pd.isna(lo) or pd.isna(hi) else f"{f(rho)} [{f(lo)}, {f(hi)}]"
 
 
 def rho_pivot(ctx: ReportContext, df: pd.DataFrame, rows: list[str], column: pd.Series,
-              column_order: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:
+              column_order: list[str], value: str = "spearman_rho", low: str = "ci_low",
+              high: str = "ci_high") -> tuple[pd.DataFrame, dict[str, str]]:
     """A compact page view of an alignment mart: one cell 'rho [low, high]' per row and column key.
 
+    ``value``/``low``/``high`` name the statistic and its interval (Spearman's rho by default).
     Returns the frame and its formats; models in file order and labelled, groups by their labels.
     """
     cells = [rho_cell(r, lo, hi) for r, lo, hi in zip(
-        df["spearman_rho"], df["ci_low"] if "ci_low" in df else [np.nan] * len(df),
-        df["ci_high"] if "ci_high" in df else [np.nan] * len(df))]
+        df[value], df[low] if low in df else [np.nan] * len(df),
+        df[high] if high in df else [np.nan] * len(df))]
     d = df[rows].assign(_col=column.to_numpy(), _cell=cells)
     wide = d.pivot_table(index=rows, columns="_col", values="_cell", aggfunc="first")
     wide = wide.reindex(columns=[c for c in column_order if c in wide.columns]).reset_index()

@@ -1,4 +1,4 @@
-"""Sections 7-9: models compared with each other, with themselves across settings, and with their profiles."""
+"""Sections 7-8: models compared with each other and with themselves across settings."""
 from __future__ import annotations
 
 import pandas as pd
@@ -105,20 +105,4 @@ def robustness(ctx: ReportContext) -> Section:
     return sec
 
 
-def fidelity(ctx: ReportContext) -> Section:
-    sec = Section("profile-fidelity", "Profile fidelity",
-                  "For simulated models: how closely the collected answers reproduce the profile the simulator "
-                  "samples from (a check of the pipeline, not a finding about LLMs).")
-    res = ctx.wh.table("profile_fidelity")
-    if not res.ok:
-        sec.notes.append(f"No data: {res.note}.")
-        return sec
-    df = _drop_study(res.df)
-    if "model" in df:
-        df = ctx.by_model(df)
-    fmt = {c: "f3" for c in df.columns if pd.api.types.is_float_dtype(df[c])}
-    sec.tables.append(TableOut("profile_fidelity", df, "Profile fidelity as the mart reports it.", fmt))
-    return sec
-
-
-__all__ = ["similarity", "robustness", "fidelity"]
+__all__ = ["similarity", "robustness"]

@@ -130,6 +130,57 @@ def heatmap_grid(name: str, panels: Mapping[str, pd.DataFrame], title: str, cbar
     return to_svg(fig, name)
 
 
+MARKERS = ["o", "s", "D", "^"]
+
+
+def _group_dots(ax, df: pd.DataFrame, rows: Sequence[str], groups: Mapping[str, str], colours: Mapping[str, str],
+                value: str = "rho", lo: str = "lo", hi: str = "hi", xlim: tuple[float, float] | None = None) -> None:
+    """One row per ``rows`` entry, one dot per group (offset vertically), whiskers from ``lo`` to ``hi``.
+
+    With ``xlim``, a dot or whisker beyond the axis is clipped and marked by a triangle at the edge, so a
+    wide interval never squeezes the others.
+    """
+    keys = list(groups)
+    offsets = np.linspace(-0.18, 0.18, len(keys)) if len(keys) > 1 else [0.0]
+    ypos = {r: i for i, r in enumerate(rows)}
+    for k, (key, off) in enumerate(zip(keys, offsets)):
+        sub = df[(df["group"] == key) & df["row"].isin(ypos)]
+        y = np.array([ypos[r] for r in sub["row"]], dtype=float) + off
+        v = sub[value].to_numpy(dtype=float)
+        low = sub[lo].to_numpy(dtype=float) if lo in sub else np.full(len(sub), np.nan)
+        high = sub[hi].to_numpy(dtype=float) if hi in sub else np.full(len(sub), np.nan)
+        colour = colours.get(key)
+        if xlim is not None:
+            a, b = xlim
+            for yy, lv, hv in zip(y, np.where(np.isnan(low), v, low), np.where(np.isnan(high), v, high)):
+                if lv < a:
+                    ax.plot([a], [yy], marker="<", color=colour, markersize=5, clip_on=False, zorder=4)
+                if hv > b:
+                    ax.plot([b], [yy], marker=">", color=colour, markersize=5, clip_on=False, zorder=4)
+            low, high = np.clip(low, a, b), np.clip(high, a, b)
+            shown = (v >= a) & (v <= b)
+        else:
+            shown = ~np.isnan(v)
+        vv = np.clip(v, *(xlim or (-np.inf, np.inf)))
+        err = np.vstack([np.where(np.isnan(low), 0, vv - low), np.where(np.isnan(high), 0, high - vv)])
+        err = np.where(np.isnan(err), 0, np.clip(err, 0, None))
+        ax.errorbar(vv[shown], y[shown], xerr=err[:, shown], fmt=MARKERS[k % len(MARKERS)], color=colour,
+                    ecolor=colour, elinewidth=1.4, capsize=3, markersize=6, label=groups[key])
+        if (~shown).any():  # whisker only (the point itself is off the axis), and the value beside the edge
+            ax.errorbar(vv[~shown], y[~shown], xerr=err[:, ~shown], fmt="none", ecolor=colour, elinewidth=1.4,
+                        capsize=3)
+            for x, yy, raw in zip(vv[~shown], y[~shown], v[~shown]):
+                if np.isfinite(raw):
+                    right = raw > x
+                    ax.annotate(f"{raw:.1f}", (x, yy), xytext=(-7 if right else 7, 0), textcoords="offset points",
+                                ha="right" if right else "left", va="center", fontsize=7.5, color=colour)
+    n = len(rows)
+    ax.set_yticks(range(n), list(rows))
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
 def alignment_dots(name: str, df: pd.DataFrame, rows: Sequence[str], groups: Mapping[str, str],
                    colours: Mapping[str, str], title: str, xlabel: str) -> str:
     """Dot-and-whisker plot: one row per model, one dot per human group, bars = confidence interval.
@@ -138,30 +189,101 @@ def alignment_dots(name: str, df: pd.DataFrame, rows: Sequence[str], groups: Map
     """
     n = len(rows)
     fig, ax = new_figure(8.0, 1.6 + 0.42 * n)
-    keys = list(groups)
-    offsets = np.linspace(-0.18, 0.18, len(keys)) if len(keys) > 1 else [0.0]
-    markers = ["o", "s", "D", "^"]
-    ypos = {r: i for i, r in enumerate(rows)}
-    for k, (key, off) in enumerate(zip(keys, offsets)):
-        sub = df[df["group"] == key]
-        y = np.array([ypos[r] for r in sub["row"]]) + off
-        rho = sub["rho"].to_numpy(dtype=float)
-        lo = sub["lo"].to_numpy(dtype=float)
-        hi = sub["hi"].to_numpy(dtype=float)
-        err = np.vstack([np.where(np.isnan(lo), 0, rho - lo), np.where(np.isnan(hi), 0, hi - rho)])
-        ax.errorbar(rho, y, xerr=np.clip(err, 0, None), fmt=markers[k % len(markers)], color=colours.get(key),
-                    ecolor=colours.get(key), elinewidth=1.4, capsize=3, markersize=6, label=groups[key])
+    _group_dots(ax, df, rows, groups, colours)
     ax.axvline(0, color="#555555", linewidth=0.8, linestyle=":")
-    ax.set_yticks(range(n), list(rows))
-    ax.set_ylim(n - 0.5, -0.5)
     ax.set_xlim(-1.05, 1.05)
     ax.set_xticks(np.linspace(-1, 1, 9), ["−1", "", "−0.5", "", "0", "", "0.5", "", "1"])
     ax.set_xlabel(xlabel)
     ax.set_title(title, loc="left")
-    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-    ax.set_axisbelow(True)
     handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=max(1, len(keys)), frameon=False)
+    fig.legend(handles, labels, loc="outside lower center", ncols=max(1, len(groups)), frameon=False)
+    return to_svg(fig, name)
+
+
+#: The calibration-slope axis never extends beyond this (a slope of 8 squeezes every other model).
+SLOPE_LIMIT = 4.0
+
+
+def fidelity_dots(name: str, df: pd.DataFrame, rows: Sequence[str], groups: Mapping[str, str],
+                  colours: Mapping[str, str], title: str) -> str:
+    """Profile fidelity: Lin's CCC (left) and the calibration slope (right) per model and human group.
+
+    ``df`` has columns row, group, ccc, ccc_lo, ccc_hi, slope, slope_lo, slope_hi. Dashed lines mark
+    perfect fidelity (CCC = 1, slope = 1), dotted ones zero.
+    """
+    n = len(rows)
+    fig, (left, right) = new_figure(11.0, 1.9 + 0.42 * n, ncols=2, sharey=True)
+    _group_dots(left, df, rows, groups, colours, "ccc", "ccc_lo", "ccc_hi")
+    left.set_xlim(-1.05, 1.05)
+    left.set_xticks(np.linspace(-1, 1, 9), ["−1", "", "−0.5", "", "0", "", "0.5", "", "1"])
+    left.set_xlabel("Lin's CCC (1 = same order and level)")
+    left.set_title("Agreement: Lin's CCC", loc="left", fontsize=11)
+    ends = pd.concat([df[c] for c in ("slope", "slope_lo", "slope_hi") if c in df]).astype(float)
+    ends = ends[np.isfinite(ends)]
+    lo = max(-SLOPE_LIMIT, min(-0.25, float(ends.min()) if len(ends) else 0.0))
+    hi = min(SLOPE_LIMIT, max(1.5, float(ends.max()) if len(ends) else 1.0))
+    pad = 0.04 * (hi - lo)
+    xlim = (lo - pad, hi + pad)
+    _group_dots(right, df, rows, groups, colours, "slope", "slope_lo", "slope_hi", xlim=xlim)
+    right.set_xlim(*xlim)
+    right.set_xlabel("Slope (1 = same spread; >1 exaggerated, <1 flattened)")
+    right.set_title("Calibration: OLS slope of model on human shares", loc="left", fontsize=11)
+    for ax, ref in ((left, 1.0), (right, 1.0)):
+        ax.axvline(0, color="#555555", linewidth=0.8, linestyle=":")
+        ax.axvline(ref, color="#222222", linewidth=1.0, linestyle="--")
+    right.tick_params(axis="y", labelleft=False)
+    fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=12)
+    handles, labels = left.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=max(1, len(groups)), frameon=False)
+    return to_svg(fig, name)
+
+
+def share_intervals(name: str, panels: Mapping[str, pd.DataFrame], humans: pd.DataFrame,
+                    groups: Mapping[str, str], colours: Mapping[str, str], title: str, xlabel: str,
+                    ncols: int = 4) -> str:
+    """Small multiples, one panel per model: each value's share with its interval, beside the human shares.
+
+    Each panel frame is indexed by value (top to bottom) with columns share, lo, hi; ``humans`` is
+    indexed by value with one column per group key (shares, no interval).
+    """
+    keys = list(panels)
+    ncols = max(1, min(ncols, len(keys)))
+    nrows = int(np.ceil(len(keys) / ncols))
+    n_values = max(len(f) for f in panels.values())
+    fig, axes = new_figure(3.3 * ncols + 1.2, (0.9 + 0.24 * n_values) * nrows + 0.8, nrows=nrows, ncols=ncols,
+                           squeeze=False, sharex=True, sharey=True)
+    values = list(next(iter(panels.values())).index)
+    y = {v: i for i, v in enumerate(values)}
+    for k, ax in enumerate(axes.flat):
+        if k >= len(keys):
+            ax.set_visible(False)
+            continue
+        f = panels[keys[k]]
+        for m, (g, label) in enumerate(groups.items()):
+            if g in humans:
+                h = humans[g].reindex(values)
+                ax.scatter(h.to_numpy(dtype=float), np.arange(len(values)) + 0.0, marker=MARKERS[m % len(MARKERS)],
+                           facecolor="none", edgecolor=colours.get(g), s=34, linewidth=1.3, label=label, zorder=2)
+        yy = np.array([y[v] for v in f.index], dtype=float)
+        share = f["share"].to_numpy(dtype=float)
+        lo, hi = f["lo"].to_numpy(dtype=float), f["hi"].to_numpy(dtype=float)
+        err = np.vstack([np.where(np.isnan(lo), 0, share - lo), np.where(np.isnan(hi), 0, hi - share)])
+        ax.errorbar(share, yy, xerr=np.clip(np.nan_to_num(err), 0, None), fmt="o", color="#111111",
+                    markersize=4, elinewidth=1.2, capsize=2, label="model (95% interval)", zorder=3)
+        ax.set_title(keys[k], loc="left", fontsize=10)
+        ax.set_yticks(range(len(values)), values)
+        ax.set_ylim(len(values) - 0.5, -0.5)
+        ax.set_xlim(-0.03, 1.03)
+        ax.set_xticks(np.linspace(0, 1, 5), ["0", "25", "50", "75", "100"])
+        ax.grid(axis="x", color="#e5e5e5", linewidth=0.6)
+        ax.set_axisbelow(True)
+        if k // ncols == nrows - 1 or k + ncols >= len(keys):
+            ax.set_xlabel(xlabel)
+    fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=12)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    order = [labels.index(lbl) for lbl in ["model (95% interval)", *groups.values()] if lbl in labels]
+    fig.legend([handles[i] for i in order], [labels[i] for i in order], loc="outside lower center",
+               ncols=len(order), frameon=False)
     return to_svg(fig, name)
 
 
@@ -218,20 +340,27 @@ def diverging_tradeoffs(name: str, panels: Sequence[tuple[str, str, pd.DataFrame
 
 
 def stacked_shares(name: str, df: pd.DataFrame, categories: Sequence[str], colours: Mapping[str, str],
-                   title: str, xlabel: str, reference: tuple[float, str] | None = None) -> str:
-    """Horizontal 100% bars, one per row of ``df`` (index = row label, columns = categories as shares)."""
+                   title: str, xlabel: str, reference: tuple[float, str] | None = None,
+                   separator_after: int | None = None, labels: Mapping[str, str] | None = None) -> str:
+    """Horizontal 100% bars, one per row of ``df`` (index = row label, columns = categories as shares).
+
+    ``separator_after`` draws a white gap before that row (models above, humans below); ``labels``
+    renames categories in the legend.
+    """
     n = len(df)
     fig, ax = new_figure(8.5, 1.4 + 0.38 * n)
     left = np.zeros(n)
     y = np.arange(n)
     for cat in categories:
         v = df[cat].fillna(0).to_numpy(dtype=float) if cat in df else np.zeros(n)
-        ax.barh(y, v, left=left, color=colours[cat], label=cat, height=0.7)
+        ax.barh(y, v, left=left, color=colours[cat], label=(labels or {}).get(cat, cat), height=0.7)
         for yi, li, vi in zip(y, left, v):
             if vi >= 0.07:
                 ax.text(li + vi / 2, yi, f"{100 * vi:.0f}", ha="center", va="center", fontsize=8,
                         color=text_colour(colours[cat]))
         left += v
+    if separator_after is not None and 0 < separator_after < n:
+        ax.axhline(separator_after - 0.5, color="#333333", linewidth=0.8, linestyle=(0, (2, 2)))
     if reference is not None:
         ax.axvline(reference[0], color="black", linestyle="--", linewidth=1)
         ax.text(reference[0], -0.75, reference[1], ha="center", va="bottom", fontsize=8)
@@ -296,5 +425,5 @@ def diverging_cmap(name: str = DIVERGING, n: int | None = None):
     return cm if n is None else ListedColormap(cm(np.linspace(0, 1, n)))
 
 
-__all__ = ["heatmap", "heatmap_grid", "alignment_dots", "diverging_tradeoffs", "stacked_shares",
+__all__ = ["heatmap", "heatmap_grid", "alignment_dots", "fidelity_dots", "share_intervals", "diverging_tradeoffs", "stacked_shares",
            "robustness_scatter", "diverging_cmap", "pct", "signed", "two"]

@@ -77,20 +77,55 @@ from planned p left join per_key k using (request_key)
 group by p.model, p.task
 """
 
-USAGE_SQL = """
-select model,
-       count(*) as response_rows,
-       count(*) filter (where status = 'ok') as ok_rows,
-       sum(attempts) - count(*) as retries,
-       sum(prompt_tokens) as prompt_tokens,
-       sum(completion_tokens) as completion_tokens,
-       sum(cost_usd) as cost_usd,
-       quantile_cont(latency_ms, 0.5) as latency_p50_ms,
-       quantile_cont(latency_ms, 0.9) as latency_p90_ms,
-       quantile_cont(latency_ms, 0.99) as latency_p99_ms
-from {responses} where study = ?
-group by model
+#: Fallback when the usage / latency marts are not built: the same definitions over the raw table.
+#: Requests, attempts and retries count every stored row (every run); tokens, cost and latency are
+#: those of the answer of record (the latest ok row of each request), as in the marts.
+RAW_USAGE_SQL = """
+with per_key as (
+    select model, task, request_key, count(*) as n_rows, sum(coalesce(attempts, 1)) as n_attempts,
+           bool_or(status = 'ok') as has_ok
+    from {responses} where study = ? group by model, task, request_key
+),
+record as (
+    select * from {responses} where study = ? and status = 'ok'
+    qualify row_number() over (partition by request_key order by completed_at desc nulls last,
+                                                                   response_id desc) = 1
+),
+requests as (
+    select model, task, count(*) as requests, count(*) filter (where has_ok) as ok,
+           count(*) filter (where not has_ok) as failed, sum(n_rows) as response_rows,
+           sum(n_attempts) as attempts, sum(n_attempts) - count(*) as retries
+    from per_key group by model, task
+),
+tokens as (
+    select model, task, sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens,
+           sum(cost_usd) as cost_usd
+    from record group by model, task
+)
+select * from requests left join tokens using (model, task)
 """
+
+RAW_LATENCY_SQL = """
+with record as (
+    select * from {responses} where study = ? and status = 'ok'
+    qualify row_number() over (partition by request_key order by completed_at desc nulls last,
+                                                                   response_id desc) = 1
+)
+select model, count(*) as n_ok, count(latency_ms) as n_timed,
+       quantile_cont(latency_ms, 0.5) as p50_latency_ms, quantile_cont(latency_ms, 0.9) as p90_latency_ms,
+       quantile_cont(latency_ms, 0.99) as p99_latency_ms, avg(latency_ms) as mean_latency_ms,
+       max(latency_ms) as max_latency_ms
+from record group by model
+"""
+
+USAGE_SUMS = ["requests", "ok", "failed", "response_rows", "attempts", "retries", "prompt_tokens",
+              "completion_tokens", "cost_usd"]
+LATENCY_COLUMNS = ["n_ok", "n_timed", "p50_latency_ms", "p90_latency_ms", "p99_latency_ms", "mean_latency_ms",
+                   "max_latency_ms"]
+#: The page's (and CSV's) names for the latency mart's columns.
+LATENCY_NAMES = {"n_ok": "answers_of_record", "n_timed": "timed", "p50_latency_ms": "latency_p50_ms",
+                 "p90_latency_ms": "latency_p90_ms", "p99_latency_ms": "latency_p99_ms",
+                 "mean_latency_ms": "latency_mean_ms", "max_latency_ms": "latency_max_ms"}
 
 
 STATUS_COLUMNS = ["model", "task", "n_planned", "n_ok", "n_failed", "n_pending", "n_recovered", "n_unplanned_ok",
@@ -103,19 +138,75 @@ def data_quality(ctx: ReportContext) -> Section:
                   "(refusals and invalid answers), and what the collection cost in tokens, money and time.")
     _request_status(ctx, sec)
     _examples(ctx, sec)
-    usage = ctx.wh.query(USAGE_SQL, [ctx.study], tables=["responses"])
+    _usage_latency(ctx, sec)
+    return sec
+
+
+def _usage_latency(ctx: ReportContext, sec: Section) -> None:
+    """Requests, retries, tokens, cost and latency per model: the usage and latency marts, else raw rows."""
+    usage = ctx.wh.table("usage", ["model"] + [c for c in USAGE_SUMS if c != "cost_usd"])
+    usage_from = "usage mart"
+    if not usage.ok:
+        raw = ctx.wh.query(RAW_USAGE_SQL, [ctx.study, ctx.study], tables=["responses"])
+        usage_from = "raw responses" if raw.ok else None
+        if raw.ok:
+            sec.notes.append(f"Usage from the raw responses (no usage mart: {usage.note}).")
+        else:
+            raw.note = f"{usage.note}; {raw.note}"
+        usage = raw
+    latency = ctx.wh.table("latency", ["model", "p50_latency_ms", "p90_latency_ms", "p99_latency_ms"])
+    if not latency.ok:
+        raw = ctx.wh.query(RAW_LATENCY_SQL, [ctx.study], tables=["responses"])
+        if raw.ok:
+            sec.notes.append(f"Latency from the raw responses (no latency mart: {latency.note}).")
+        else:
+            raw.note = f"{latency.note}; {raw.note}"
+        latency = raw
+    if not usage.ok and not latency.ok:
+        sec.notes.append(f"No data for usage and latency: {usage.note}; {latency.note}.")
+        return
+    per_task = None
     if usage.ok:
-        df = ctx.by_model(usage.df)
-        sec.tables.append(TableOut(
-            "usage_latency", df,
-            "Per model: response rows (retries included), tokens, cost (empty where the model has no price; "
-            "simulated models cost nothing) and latency percentiles of the last attempt in milliseconds.",
-            {"response_rows": "int", "ok_rows": "int", "retries": "int", "prompt_tokens": "int",
-             "completion_tokens": "int", "cost_usd": "usd", "latency_p50_ms": "ms", "latency_p90_ms": "ms",
-             "latency_p99_ms": "ms"}))
+        u = usage.df
+        sums = [c for c in USAGE_SUMS if c in u]
+        per_task = u[[c for c in ("model", "task") if c in u] + sums]
+        # min_count=1: a model with no price keeps an empty cost rather than $0.
+        per_model = u.groupby("model", as_index=False)[sums].sum(min_count=1)
     else:
         sec.notes.append(f"No usage figures: {usage.note}.")
-    return sec
+        per_model = pd.DataFrame({"model": latency.df["model"].unique()})
+    if latency.ok:
+        lat = latency.df[["model"] + [c for c in LATENCY_COLUMNS if c in latency.df]].rename(columns=LATENCY_NAMES)
+        per_model = per_model.merge(lat, on="model", how="outer")
+    else:
+        sec.notes.append(f"No latency figures: {latency.note}.")
+    df = ctx.by_model(per_model)
+    fmt = {c: "int" for c in ("requests", "ok", "failed", "response_rows", "attempts", "retries", "prompt_tokens",
+                              "completion_tokens", "answers_of_record", "timed") if c in df}
+    fmt.update({"cost_usd": "usd", **{c: "ms" for c in df.columns if str(c).endswith("_ms")}})
+    if "retries" in df and "requests" in df and df["requests"].sum() > 0:
+        sec.facts.append(("Retries", f"{int(df['retries'].sum()):,} attempts beyond the first of "
+                                     f"{int(df['requests'].sum()):,} requests, over every collect run"))
+    if "cost_usd" in df and df["cost_usd"].notna().any():
+        sec.facts.append(("Cost", f"${df['cost_usd'].sum():,.2f} for the answers of record (models with a price)"))
+    quiet = [c for c in ("failed", "retries") if c in df and not df[c].fillna(0).any()]
+    # The page keeps the table narrow: rows, timed answers and the mean latency are in the CSV.
+    page_only = [c for c in ("response_rows", "answers_of_record", "timed", "latency_mean_ms") if c in df]
+    sec.tables.append(TableOut(
+        "usage_latency", df,
+        "Per model: requests stored (ok or failed), requests with an ok answer, requests that only failed, HTTP "
+        "attempts over every collect run and retries (attempts beyond the first of each request); tokens and "
+        "cost of the answers of record (cost empty where the model has no price; simulated models cost "
+        "nothing); latency (ms) of the answers of record, the last attempt of each ok request." +
+        (f" Not shown (zero everywhere): {', '.join(quiet)}." if quiet else "") +
+        " The CSV also has response rows, the number of timed answers and the mean latency." +
+        ("" if usage_from != "raw responses" else " Computed from the raw responses."), fmt,
+        preview=df.drop(columns=quiet + page_only)))
+    if per_task is not None and "task" in per_task:
+        t = ctx.by_model(per_task, ["task"])
+        sec.tables.append(TableOut("usage", t, "Usage per model and task (as the usage mart has it).",
+                                   {c: ("usd" if c == "cost_usd" else "int") for c in t.columns
+                                    if c not in ("model", "task")}, collapsed=True))
 
 
 def _request_status(ctx: ReportContext, sec: Section) -> None:

@@ -33,6 +33,7 @@ def t1_selection(ctx: ReportContext) -> Section:
     matrix = df.pivot_table(index="model", columns="value", values="share", aggfunc="mean").reindex(models)
     humans = ctx.wh.table("human_t1_top5", ["group", "value", "share_selected"], study_scoped=False)
     groups: list[str] = []
+    hm = pd.DataFrame()
     if humans.ok:
         groups = order_groups(humans.df["group"])
         hm = humans.df.pivot_table(index="group", columns="value", values="share_selected").reindex(groups)
@@ -57,7 +58,50 @@ def t1_selection(ctx: ReportContext) -> Section:
     table = wide_table(ctx, matrix.reset_index(drop=True), models, [human_label(g) for g in groups])
     sec.tables.append(TableOut("t1_selection_shares", table, "T1 selection shares (0-1) behind the heatmap.",
                                {c: "pct" for c in matrix.columns}, collapsed=True))
+    _t1_intervals(ctx, sec, setting, models, list(matrix.columns), hm, groups)
     return sec
+
+
+def _t1_intervals(ctx: ReportContext, sec: Section, setting: str | None, models: list[str], values: list[str],
+                  humans: pd.DataFrame, groups: list[str]) -> None:
+    """Each model's T1 shares with their bootstrap intervals (selection_share_intervals) beside the humans'."""
+    res = ctx.wh.table("selection_share_intervals", ["model", "value", "share", "ci_low", "ci_high"])
+    df = kind_rows(res.df, "select", "t1") if res.ok else None
+    if df is not None and setting is not None and "setting" in df:
+        df = df[df["setting"] == setting]
+    if df is not None and "measure" in df and df["measure"].nunique() > 1:
+        df = df[df["measure"] == pick(df, "measure", ["selected"])]
+    if df is None or df.empty:
+        sec.notes.append(f"No data for the confidence intervals of the T1 shares: "
+                         f"{res.note or 'selection_share_intervals has no T1 rows'}.")
+        return
+    df = df.groupby(["model", "value"], as_index=False)[["share", "ci_low", "ci_high"]].mean()
+    panels = {}
+    for m in [m for m in models if m in set(df["model"])]:
+        f = df[df["model"] == m].set_index("value").reindex(values)
+        panels[ctx.label(m)] = f.rename(columns={"ci_low": "lo", "ci_high": "hi"})[["share", "lo", "hi"]]
+    if not panels:
+        sec.notes.append("No data for the confidence intervals of the T1 shares: no model in common.")
+        return
+    hum = humans.T.reindex(values) if not humans.empty else pd.DataFrame(index=values)
+    svg = figures.share_intervals(
+        "t1_selection_intervals", panels, hum, {g: human_label(g) for g in groups},
+        {g: HUMAN_COLOURS.get(g, "#555555") for g in groups},
+        f"T1: top-5 share per value with its 95% interval (setting: {setting or 'all'})",
+        "Share selecting the value (%)")
+    sec.add_figure("t1_selection_intervals", svg,
+                   "One panel per model, values in the heatmap's order. Black dot = the model's share of runs, bar "
+                   "= its 95% bootstrap interval over runs; hollow markers = the human groups' shares (survey "
+                   "figures, no interval). A human marker outside the bar is a difference the runs can tell apart."
+                   + sim_note(ctx))
+    order = {v: i for i, v in enumerate(values)}
+    long = ctx.by_model(df.assign(_v=df["value"].map(order)), ["_v"]).drop(columns="_v")
+    for g in groups:
+        long[f"human_{g}"] = long["value"].map(humans.loc[g]) if g in humans.index else np.nan
+    sec.tables.append(TableOut(
+        "t1_selection_intervals", long,
+        f"T1 shares (0-1) with 95% bootstrap intervals per model and value (setting {setting or 'all'}), and each "
+        "human group's share.", {c: "pct" for c in long.columns if c not in ("model", "value")}, collapsed=True))
 
 
 def t1_alignment(ctx: ReportContext) -> Section:

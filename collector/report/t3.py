@@ -1,4 +1,4 @@
-"""Section 5: T3 trade-offs as diverging bars per conflict, models and human groups, and alignment."""
+"""Section 5: T3 trade-offs as diverging bars per conflict, distribution similarity, and alignment."""
 from __future__ import annotations
 
 import numpy as np
@@ -70,8 +70,11 @@ def _t3_panel_rows(long: pd.DataFrame, a: str, b: str) -> pd.DataFrame | None:
 def t3_tradeoffs(ctx: ReportContext) -> Section:
     sec = Section("t3-tradeoffs", "T3 · Trade-offs",
                   "For each conflict, the share of answers favouring each side, pooled over contexts and over "
-                  "both question directions (\"ensuring A may reduce B\" and the reverse), models and humans.")
+                  "both question directions (\"ensuring A may reduce B\" and the reverse), models and humans; "
+                  "then how close each model's whole five-point answer distribution is to each human group's "
+                  "(representativeness and Jensen-Shannon similarity).")
     long, note = _t3_long(ctx)
+    conflicts: list[tuple[str, str]] = []
     if long is None or long.empty:
         sec.notes.append(f"{NO_DATA}: {note or 'no T3 rows'}.")
     else:
@@ -115,6 +118,7 @@ def t3_tradeoffs(ctx: ReportContext) -> Section:
                 collapsed=True))
         else:
             sec.notes.append(f"{NO_DATA}: T3 shares could not be matched to conflicts.")
+    _t3_distribution(ctx, sec, conflicts)
     res = ctx.wh.table("t3_human_alignment", ["model", "spearman_rho"])
     if res.ok:
         cols = [c for c in ("model", "setting", "context", "human_group", "measure", "spearman_rho", "ci_low",
@@ -138,6 +142,108 @@ def t3_tradeoffs(ctx: ReportContext) -> Section:
     else:
         sec.notes.append(f"No T3 alignment table: {res.note}.")
     return sec
+
+
+FIVE = ["definitely_a", "probably_a", "undecided", "probably_b", "definitely_b"]
+#: The five-point scale in the colours of the trade-off bars (PuOr), undecided grey.
+FIVE_COLOURS = {"definitely_a": "#b35806", "probably_a": "#fdb863", "undecided": "#cfcfcf",
+                "probably_b": "#b2abd2", "definitely_b": "#542788"}
+
+
+def _t3_distribution(ctx: ReportContext, sec: Section, conflicts: list[tuple[str, str]]) -> None:
+    """Representativeness heatmap, five-point bars for one conflict and the distribution table."""
+    res = ctx.wh.table("t3_distribution_similarity", ["model", "value_a", "value_b", "human_group",
+                                                      "representativeness"])
+    if not res.ok:
+        sec.notes.append(f"No data for the T3 distribution similarity: {res.note}.")
+        return
+    df = one_setting(res.df.drop(columns=[c for c in ("study",) if c in res.df]))
+    df = df.assign(conflict=df["value_a"].astype(str) + " vs " + df["value_b"].astype(str))
+    known = [f"{a} vs {b}" for a, b in conflicts]
+    order = [c for c in known if c in set(df["conflict"])] + sorted(set(df["conflict"]) - set(known))
+    models = ctx.order(df["model"])
+    groups = order_groups(df["human_group"])
+    panels = {}
+    for g in groups:
+        m = df[df["human_group"] == g].pivot_table(index="model", columns="conflict", values="representativeness",
+                                                   aggfunc="mean", dropna=False)
+        panels[f"vs {human_label(g).removeprefix('Humans: ')}"] = m.reindex(index=models, columns=order).set_axis(
+            ctx.labels(models), axis=0)
+    svg = figures.heatmap_grid(
+        "t3_representativeness", panels, "T3: representativeness of each model's five-point answers (1 − W1/W1max)",
+        "Representativeness (1 = identical)", xlabel="Conflict (first value vs second)",
+        fmt=figures.two, ncols=2)
+    sec.add_figure("t3_representativeness", svg,
+                   "One panel per human group, one cell per model and conflict: 1 − W1/W1max, where W1 is the "
+                   "earth mover's distance between the model's distribution over the five answers (definitely / "
+                   "probably the first value, undecided, probably / definitely the second) and the group's, and "
+                   "W1max = 4 its largest value (OpinionQA, Santurkar et al. 2023). 1 = the same distribution; "
+                   "it stays high when the model leans the same way with a different strength. Model answers pool "
+                   "both question directions and all contexts; refusals and invalid answers are left out (their "
+                   f"shares are in the table below).{sim_note(ctx)}")
+    _t3_five_point(ctx, sec, df, models, groups)
+    # The page: one row per model and conflict, the similarity to each group side by side.
+    keys = ["model", "conflict"]
+    # groupby/unstack, not pivot_table: a conflict the model only refused keeps its row (empty cells).
+    stats = [c for c in ("representativeness", "js_similarity") if c in df]
+    wide = df.groupby(keys + ["human_group"], sort=False)[stats].first().unstack("human_group")
+    wide.columns = [f"{'JS similarity' if stat == 'js_similarity' else 'representativeness'}, {group_short(g)}"
+                    for stat, g in wide.columns]
+    wide = wide[[c for stat in ("representativeness", "JS similarity") for g in groups
+                 for c in [f"{stat}, {group_short(g)}"] if c in wide.columns]].reset_index()
+    extra = [c for c in ("refusal_share", "invalid_share", "n_answers") if c in df]
+    if extra:
+        wide = wide.merge(df.groupby(keys, as_index=False)[extra].first(), on=keys, how="left")
+    rank = {c: i for i, c in enumerate(order)}
+    preview = ctx.by_model(wide.assign(_c=wide["conflict"].map(rank)), ["_c"]).drop(columns="_c")
+    table = ctx.by_model(df.assign(_c=df["conflict"].map(rank)), ["_c", "human_group"]).drop(columns="_c")
+    fmt = {c: "f2" for c in preview.columns if c.startswith(("representativeness", "JS"))}
+    fmt.update({"refusal_share": "pct", "invalid_share": "pct", "n_answers": "int", "representativeness": "f3",
+                "js_similarity": "f3"})
+    fmt.update({c: "pct" for c in table.columns if c.startswith(("model_", "human_"))})
+    fmt.update({c: "int" for c in ("n_mapped", "n_refusals", "n_invalid") if c in table})
+    sec.tables.append(TableOut(
+        "t3_distribution_similarity", table,
+        "Per model and conflict: representativeness (1 − W1/W1max) and Jensen-Shannon similarity (1 − JS "
+        "distance, GlobalOpinionQA, Durmus et al. 2023) against each human group, and the share of answers that "
+        "were refusals or invalid (left out of the distribution). The CSV has both five-point distributions.",
+        fmt, collapsed=True, preview=preview))
+
+
+def _t3_five_point(ctx: ReportContext, sec: Section, df: pd.DataFrame, models: list[str], groups: list[str]) -> None:
+    """Stacked five-point bars, models and human groups, for the conflict least like the humans."""
+    m_cols = [f"model_{k}" for k in FIVE]
+    h_cols = [f"human_{k}" for k in FIVE]
+    if not set(m_cols + h_cols) <= set(df.columns) or df["representativeness"].isna().all():
+        return
+    conflict = df.groupby("conflict")["representativeness"].mean().idxmin()
+    one = df[df["conflict"] == conflict]
+    a, b = str(one["value_a"].iloc[0]), str(one["value_b"].iloc[0])
+    rows, labels = [], []
+    for m in models:
+        r = one[one["model"] == m]
+        if not r.empty and r[m_cols].notna().to_numpy().any():
+            rows.append(r[m_cols].iloc[0].set_axis(FIVE))
+            labels.append(ctx.label(m))
+    n_models = len(rows)
+    for g in groups:
+        r = one[one["human_group"] == g]
+        if not r.empty:
+            rows.append(r[h_cols].iloc[0].set_axis(FIVE))
+            labels.append(human_label(g))
+    if not rows:
+        return
+    frame = pd.DataFrame(rows).astype(float).set_axis(labels, axis=0)
+    names = {"definitely_a": f"definitely {a}", "probably_a": f"probably {a}", "undecided": "undecided",
+             "probably_b": f"probably {b}", "definitely_b": f"definitely {b}"}
+    svg = figures.stacked_shares("t3_five_point", frame, FIVE, FIVE_COLOURS,
+                                 f"T3: five-point answers, {a} vs {b}", "Share of mapped answers / respondents (%)",
+                                 separator_after=n_models if n_models < len(frame) else None, labels=names)
+    sec.add_figure("t3_five_point", svg,
+                   f"The conflict with the lowest mean representativeness ({a} vs {b}): each model's distribution "
+                   "over the five answers (pooled over both question directions and all contexts, refusals and "
+                   "invalid answers left out) above the dashed line, the human groups' below. Numbers are "
+                   f"percentages (shown from 7%).{sim_note(ctx)}")
 
 
 def _t3_humans(ctx: ReportContext, sec: Section) -> pd.DataFrame | None:

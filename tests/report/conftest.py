@@ -2,8 +2,11 @@
 
 ``build_db`` writes the collector's real raw schema (collector.store.DDL)
 plus mart and seed tables with the names and columns of the dbt project's
-contracts, for three models of which one is simulated. ``parts="t1"``
-builds only the T1 marts, to check that a partial study still reports.
+contracts, for three models of which one is simulated: the task marts,
+profile_fidelity, t3_distribution_similarity, selection_share_intervals,
+usage and latency among them. ``parts="t1"`` builds only the T1 marts
+(selection_shares, selection_share_intervals, t1_human_alignment), to check
+that a partial study still reports.
 """
 from __future__ import annotations
 
@@ -67,6 +70,10 @@ def _raw(con: duckdb.DuckDBPyConnection, rng: np.random.Generator) -> None:
             attempts=3 if status == "failed" else 1, latency_ms=float(rng.gamma(4, 100)),
             prompt_tokens=120, completion_tokens=20, cost_usd=None if r.model == "sim-us-public" else 0.0005,
             completed_at=t0 + timedelta(seconds=i), collector_version="0.1.0"))
+        if status == "failed" and i % 34 == 0:  # failed in run1, answered by a second collect run
+            rows.append({**rows[-1], "response_id": f"r{i}b", "run_id": "run2", "status": "ok", "error": None,
+                         "response_text": "Safety\nPrivacy\nFairness\nAccountability\nPerformance", "attempts": 2,
+                         "latency_ms": 5000.0 + i, "completed_at": t0 + timedelta(days=1, seconds=i)})
     store.insert_responses(con, rows)
 
 
@@ -102,6 +109,9 @@ def _t1_marts(con: duckdb.DuckDBPyConnection, rng: np.random.Generator) -> None:
                                    n_invalid=1 if m == "sim-us-public" else 0, selections=int(c),
                                    share=c / RUNS, rank=int(rk)))
     _put(con, "main.selection_shares", pd.DataFrame(shares))
+    _put(con, "main.selection_share_intervals", con.execute(
+        "select study, model, task, item, setting, value, measure, task_kind, context, runs, selections, share, "
+        "greatest(0, share - 0.15) as ci_low, least(1, share + 0.1) as ci_high from main.selection_shares").df())
     align = [dict(study=STUDY, model=m, setting=s, human_group=g, spearman_rho=r, p_value=0.01,
                   ci_low=r - 0.2, ci_high=min(1.0, r + 0.2), jaccard_top5=0.67, jaccard_ci_low=0.43,
                   jaccard_ci_high=1.0, n_values=12, n_runs=RUNS)
@@ -179,6 +189,8 @@ def _other_marts(con: duckdb.DuckDBPyConnection, rng: np.random.Generator) -> No
                                 model_b=b, spearman_rho=1.0 if a == b else float(rng.uniform(-0.5, 1)),
                                 p_value=0.1, n_values=12 if task == "t1" else 7))
     _put(con, "main.model_similarity", pd.DataFrame(sim))
+    _profile_fidelity(con, rng)
+    _t3_distribution(con, rng)
     answers = con.execute(
         "select r.response_id, r.request_key, r.study, r.model, r.task, i.task_kind, r.item, r.context, r.setting, "
         "r.replicate, s.status = 'mapped' as _m, s.status, "
@@ -214,6 +226,71 @@ def _other_marts(con: duckdb.DuckDBPyConnection, rng: np.random.Generator) -> No
         "group by p.study, p.model, p.task, p.n_planned").df())
 
 
+def _profile_fidelity(con: duckdb.DuckDBPyConnection, rng: np.random.Generator) -> None:
+    rows = []
+    specs = [("t1", "select", ["general"], "selected", 12), ("t2", "rate", CONTEXTS + ["all"], "extremely", 7),
+             ("t3", "tradeoff", ["all"], "definitely_or_probably", 10)]
+    for (m, _, _), (task, kind, contexts, measure, n), g in itertools.product(MODELS, specs, GROUPS):
+        for c in contexts:
+            rho, ccc = float(rng.uniform(-0.5, 1)), float(rng.uniform(-0.3, 0.9))
+            # one slope far off the axis (clipped, marked by a triangle), one undefined interval
+            slope = 6.5 if (m == "claude-sonnet" and task == "t2") else float(rng.uniform(-1, 2.5))
+            ci = None if (m == "sim-us-public" and task == "t3") else 0.2
+            rows.append(dict(
+                study=STUDY, model=m, task=task, context=c, human_group=g, task_kind=kind, setting="original",
+                measure=measure, spearman_rho=rho, spearman_rho_ci_low=rho - 0.2, spearman_rho_ci_high=min(1, rho + 0.1),
+                slope=slope, slope_ci_low=None if ci is None else slope - 0.5,
+                slope_ci_high=None if ci is None else slope + 0.4, lins_ccc=ccc,
+                lins_ccc_ci_low=None if ci is None else ccc - ci, lins_ccc_ci_high=None if ci is None else min(1, ccc + ci),
+                model_mean=0.4, human_mean=0.42, n_values=n, n_replicates=RUNS))
+    _put(con, "main.profile_fidelity", pd.DataFrame(rows))
+
+
+def _t3_distribution(con: duckdb.DuckDBPyConnection, rng: np.random.Generator) -> None:
+    human = con.execute("select * from reference.human_t3_tradeoffs").df()
+    rows = []
+    for (m, _, _), h in itertools.product(MODELS, human.to_dict("records")):
+        p = rng.dirichlet(np.ones(5))
+        hh = [h["share_definitely_a"], h["share_definitely_or_probably_a"] - h["share_definitely_a"],
+              1 - h["share_definitely_or_probably_a"] - h["share_definitely_or_probably_b"],
+              h["share_definitely_or_probably_b"] - h["share_definitely_b"], h["share_definitely_b"]]
+        none = m == "claude-sonnet" and h["value_a"] == "Performance"  # every answer refused (two conflicts)
+        n_ref = 2 * RUNS if none else 1
+        rows.append(dict(
+            study=STUDY, model=m, setting="original", value_a=h["value_a"], value_b=h["value_b"], human_group=h["group"],
+            n_answers=2 * RUNS, n_mapped=0 if none else 2 * RUNS - 1, n_refusals=n_ref, n_invalid=0,
+            refusal_share=n_ref / (2 * RUNS), invalid_share=0.0,
+            **{f"model_{k}": None if none else float(v) for k, v in zip(
+                ["definitely_a", "probably_a", "undecided", "probably_b", "definitely_b"], p)},
+            **{f"human_{k}": max(0.0, float(v)) for k, v in zip(
+                ["definitely_a", "probably_a", "undecided", "probably_b", "definitely_b"], hh)},
+            representativeness=None if none else float(rng.uniform(0.3, 0.95)),
+            js_similarity=None if none else float(rng.uniform(0.2, 0.9))))
+    _put(con, "main.t3_distribution_similarity", pd.DataFrame(rows))
+
+
+def _usage_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """usage and latency as the dbt models define them: every row for requests and attempts, the answer
+    of record (latest ok row per request, by anti-join) for tokens, cost and latency."""
+    record = ("(select * from raw.responses o where status = 'ok' and not exists (select 1 from raw.responses l "
+              "where l.status = 'ok' and l.request_key = o.request_key and (l.completed_at > o.completed_at or "
+              "(l.completed_at = o.completed_at and l.response_id > o.response_id))))")
+    _put(con, "main.usage", con.execute(
+        "with k as (select study, model, task, request_key, max(case when status = 'ok' then 1 else 0 end) as has_ok, "
+        "count(*) as n_rows, sum(attempts) as n_attempts from raw.responses group by all), "
+        "r as (select study, model, task, count(*) as requests, sum(has_ok) as ok, sum(1 - has_ok) as failed, "
+        "sum(n_rows) as response_rows, sum(n_attempts) as attempts from k group by all), "
+        f"t as (select study, model, task, sum(prompt_tokens) as prompt_tokens, "
+        f"sum(completion_tokens) as completion_tokens, sum(cost_usd) as cost_usd from {record} group by all) "
+        "select r.study, r.model, r.task, requests, ok, failed, response_rows, attempts, attempts - requests as retries, "
+        "prompt_tokens, completion_tokens, cost_usd from r left join t using (study, model, task)").df())
+    _put(con, "main.latency", con.execute(
+        "select study, model, count(*) as n_ok, count(latency_ms) as n_timed, "
+        "quantile_cont(latency_ms, 0.5) as p50_latency_ms, quantile_cont(latency_ms, 0.9) as p90_latency_ms, "
+        "quantile_cont(latency_ms, 0.99) as p99_latency_ms, avg(latency_ms) as mean_latency_ms, "
+        f"max(latency_ms) as max_latency_ms from {record} group by all").df())
+
+
 def build_db(path: Path, parts: str = "all") -> Path:
     rng = np.random.default_rng(7)
     con = duckdb.connect(str(path))
@@ -223,6 +300,7 @@ def build_db(path: Path, parts: str = "all") -> Path:
         _t1_marts(con, rng)
         if parts == "all":
             _other_marts(con, rng)
+            _usage_marts(con)
     finally:
         con.close()
     return path

@@ -52,3 +52,24 @@ def test_render_table_preview_and_collapse():
     assert html.startswith("<details>") and 'id="tbl-t"' in html
     assert "Showing 2 of 3 rows" in html and "30.0%" not in html and "20.0%" in html
     assert 'href="tables/t.csv"' in html
+
+
+def test_fidelity_dots_clip_and_tolerate_missing_values():
+    from collector.report.figures import SLOPE_LIMIT, fidelity_dots
+    df = pd.DataFrame({"row": ["a", "a", "b", "b"], "group": ["g1", "g2", "g1", "g2"],
+                       "ccc": [0.5, np.nan, -0.2, 0.9], "ccc_lo": [0.4, np.nan, np.nan, 0.8],
+                       "ccc_hi": [0.6, np.nan, np.nan, 1.0], "slope": [12.0, 0.5, np.nan, 1.1],
+                       "slope_lo": [9.0, -7.0, np.nan, 0.9], "slope_hi": [15.0, 0.9, np.nan, 1.3]})
+    svg = fidelity_dots("fd", df, ["a", "b"], {"g1": "G one", "g2": "G two"}, {"g1": "#0072B2", "g2": "#E69F00"},
+                        "title")
+    assert svg.count("<svg") == 1 and "G one" in svg and "Lin's CCC" in svg
+    assert svg == fidelity_dots("fd", df, ["a", "b"], {"g1": "G one", "g2": "G two"},
+                                {"g1": "#0072B2", "g2": "#E69F00"}, "title")
+    assert SLOPE_LIMIT < 12
+
+
+def test_share_intervals_without_human_rows():
+    from collector.report.figures import share_intervals
+    panel = pd.DataFrame({"share": [0.2, 0.8], "lo": [0.1, np.nan], "hi": [0.3, np.nan]}, index=["x", "y"])
+    svg = share_intervals("si", {"m1": panel, "m2": panel}, pd.DataFrame(index=["x", "y"]), {}, {}, "t", "share")
+    assert "m2" in svg and "model (95% interval)" in svg

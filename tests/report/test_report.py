@@ -15,13 +15,14 @@ from collector.report import write_report
 from collector.report.style import SIM_SUFFIX
 
 FIGURES = {
-    "t1-selection": ["t1_selection_heatmap"],
+    "t1-selection": ["t1_selection_heatmap", "t1_selection_intervals"],
     "t1-alignment": ["t1_alignment"],
     "t2-importance": ["t2_importance_heatmaps"],
-    "t3-tradeoffs": ["t3_tradeoff_bars"],
+    "t3-tradeoffs": ["t3_tradeoff_bars", "t3_representativeness", "t3_five_point"],
     "t4-consistency": ["t4_rank_difference", "t4_consistency_shares"],
     "model-similarity": ["model_similarity"],
     "robustness": ["t1_robustness"],
+    "profile-fidelity": ["profile_fidelity_t1", "profile_fidelity_t2", "profile_fidelity_t3"],
 }
 TABLES = {
     "models": ["model", "kind", "provider", "provider_model"],
@@ -39,8 +40,16 @@ TABLES = {
     "t1_robustness": ["model", "count_stdev", "top5_jaccard", "group"],
     "request_status": ["model", "task", "n_planned", "n_ok", "n_failed", "n_pending", "n_refusal", "n_invalid"],
     "unmapped_answers": ["model", "task", "item", "status", "raw_text"],
-    "usage_latency": ["model", "prompt_tokens", "completion_tokens", "cost_usd", "latency_p50_ms",
-                      "latency_p90_ms", "latency_p99_ms"],
+    "usage_latency": ["model", "requests", "ok", "failed", "attempts", "retries", "prompt_tokens",
+                      "completion_tokens", "cost_usd", "latency_p50_ms", "latency_p90_ms", "latency_p99_ms",
+                      "latency_max_ms"],
+    "usage": ["model", "task", "requests", "retries", "prompt_tokens", "cost_usd"],
+    "t1_selection_intervals": ["model", "value", "share", "ci_low", "ci_high", "human_us_representative",
+                               "human_ai_practitioners"],
+    "t3_distribution_similarity": ["model", "value_a", "value_b", "conflict", "human_group", "representativeness",
+                                   "js_similarity", "refusal_share", "model_definitely_a", "human_definitely_b"],
+    "profile_fidelity": ["model", "task", "context", "human_group", "spearman_rho", "slope", "slope_ci_low",
+                         "lins_ccc", "lins_ccc_ci_low", "lins_ccc_ci_high", "n_values", "n_replicates"],
 }
 
 
@@ -197,7 +206,7 @@ def test_svg_ids_are_unique_in_the_page(full_report):
 
 def test_partial_study_reports_with_no_data_notes(partial_report):
     path, html, page = partial_report
-    assert page.svgs.get("t1-selection") == ["t1_selection_heatmap"]
+    assert page.svgs.get("t1-selection") == ["t1_selection_heatmap", "t1_selection_intervals"]
     assert page.svgs.get("t1-alignment") == ["t1_alignment"]
     for section in ("t2-importance", "t3-tradeoffs", "t4-consistency", "model-similarity", "robustness",
                     "profile-fidelity"):
@@ -205,9 +214,12 @@ def test_partial_study_reports_with_no_data_notes(partial_report):
         assert section not in page.svgs
         block = html.split(f'<section id="{section}">', 1)[1].split("</section>", 1)[0]
         assert 'class="note"' in block and "No data" in block, section
-    assert sorted(p.stem for p in (path.parent / "figures").glob("*.svg")) == ["mine", "t1_alignment",
-                                                                             "t1_selection_heatmap"]
+    assert sorted(p.stem for p in (path.parent / "figures").glob("*.svg")) == [
+        "mine", "t1_alignment", "t1_selection_heatmap", "t1_selection_intervals"]
     assert "request_status" in page.tables  # from the raw tables when the mart is missing
+    assert "usage_latency" in page.tables  # likewise without the usage and latency marts
+    quality = html.split('<section id="data-quality">', 1)[1].split("</section>", 1)[0]
+    assert "Usage from the raw responses" in quality and "Latency from the raw responses" in quality
 
 
 def test_empty_marts_say_no_rows(full_db, tmp_path):
@@ -244,3 +256,118 @@ def test_rerun_removes_files_of_sections_that_lost_their_data(partial_report):
     assert not (out / "tables" / "t4_consistency.csv").exists()
     assert (out / "figures" / "t1_selection_heatmap.svg").exists()
     assert (out / "figures" / "mine.svg").exists()
+
+
+def _section(html: str, section: str) -> str:
+    return html.split(f'<section id="{section}">', 1)[1].split("</section>", 1)[0]
+
+
+def _page_table(html: str, name: str) -> tuple[list[str], list[list[str]]]:
+    """Header and body cells of one page table, as text."""
+    block = html.split(f'<table id="tbl-{name}">', 1)[1].split("</table>", 1)[0]
+    head = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<th[^>]*>(.*?)</th>", block)]
+    rows = [[re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r)]
+            for r in re.findall(r"<tr>(.*?)</tr>", block.split("<tbody>", 1)[1])]
+    return head, rows
+
+
+def test_profile_fidelity_section(full_db, full_report):
+    path, html, _ = full_report
+    block = _section(html, "profile-fidelity")
+    assert "Lin" in block and "human group" in block and "simulator" not in block
+    con = duckdb.connect(str(full_db), read_only=True)
+    n = con.execute("select count(*) from profile_fidelity").fetchone()[0]
+    con.close()
+    csv = pd.read_csv(path.parent / "tables" / "profile_fidelity.csv")
+    assert len(csv) == n and set(csv["context"]) >= {"general", "all", "medical"}  # every row, T2 per context too
+    head, rows = _page_table(html, "profile_fidelity")
+    assert head == ["model", "T1 · US representative", "T1 · AI practitioners", "T2 all · US representative",
+                    "T2 all · AI practitioners", "T3 · US representative", "T3 · AI practitioners"]
+    assert [r[0] for r in rows] == ["gpt-4o", "claude-sonnet", "sim-us-public (sim)"]
+    assert all(re.fullmatch(r"-?\d\.\d\d \[-?\d\.\d\d, -?\d\.\d\d\]", c) for c in rows[0][1:])
+    assert re.fullmatch(r"-?\d\.\d\d", rows[2][-1])  # no interval in the mart: the CCC alone
+    svg = (path.parent / "figures" / "profile_fidelity_t2.svg").read_text(encoding="utf-8")
+    assert "Lin's CCC" in svg and "Slope" in svg and "sim-us-public (sim)" in svg and "mean over contexts" in svg
+
+
+def test_t3_distribution_similarity(full_report):
+    path, html, _ = full_report
+    svg = (path.parent / "figures" / "t3_representativeness.svg").read_text(encoding="utf-8")
+    # conflicts in the human figures' orientation, one panel per group
+    assert "Performance vs Fairness" in svg and "vs US representative" in svg and "vs AI practitioners" in svg
+    five = (path.parent / "figures" / "t3_five_point.svg").read_text(encoding="utf-8")
+    assert "Humans: US representative" in five and "undecided" in five and "sim-us-public (sim)" in five
+    csv = pd.read_csv(path.parent / "tables" / "t3_distribution_similarity.csv")
+    assert len(csv) == 3 * 5 * 2 and csv["refusal_share"].between(0, 1).all()
+    assert csv["representativeness"].isna().sum() == 2 * 2  # two conflicts a model only refused, per group
+    head, rows = _page_table(html, "t3_distribution_similarity")
+    assert {"representativeness, US representative", "JS similarity, AI practitioners", "refusal share"} <= set(head)
+    assert len(rows) == 3 * 5
+
+
+def test_t1_selection_intervals(full_report):
+    path, _, _ = full_report
+    csv = pd.read_csv(path.parent / "tables" / "t1_selection_intervals.csv")
+    assert len(csv) == 3 * 12
+    assert (csv["ci_low"] <= csv["share"]).all() and (csv["share"] <= csv["ci_high"]).all()
+    assert csv["human_us_representative"].notna().all()
+
+
+def test_usage_and_latency_come_from_the_marts(full_db, full_report):
+    path, _, _ = full_report
+    df = pd.read_csv(path.parent / "tables" / "usage_latency.csv").set_index("model")
+    con = duckdb.connect(str(full_db), read_only=True)
+    # Retries count every attempt beyond the first of each request, across collect runs.
+    retries = con.execute("select sum(attempts) - count(distinct request_key) from raw.responses "
+                          "where model = 'gpt-4o'").fetchone()[0]
+    p50 = con.execute("select p50_latency_ms from latency where model = 'gpt-4o'").fetchone()[0]
+    naive = con.execute("select quantile_cont(latency_ms, 0.5) from raw.responses where model = 'gpt-4o'").fetchone()[0]
+    con.close()
+    assert df.loc["gpt-4o", "retries"] == retries > 0
+    assert df.loc["gpt-4o", "latency_p50_ms"] == pytest.approx(p50) and p50 != pytest.approx(naive)
+    assert pd.isna(df.loc["sim-us-public (sim)", "cost_usd"]) and df.loc["gpt-4o", "cost_usd"] > 0
+    assert df.loc["gpt-4o", "failed"] > 0
+
+
+def test_missing_new_marts_fall_back_or_say_no_data(full_db, full_report, tmp_path):
+    """Without the newer marts (and with a profile_fidelity lacking interval columns) the sections still build.
+
+    Only the sections that read them are built, to keep the test fast; write_report over a partial
+    database is covered above.
+    """
+    from collector.report import fidelity, quality, t1, t3
+    from collector.report.context import ReportContext
+    from collector.report.data import Warehouse
+
+    db = tmp_path / "old.duckdb"
+    shutil.copy(full_db, db)
+    con = duckdb.connect(str(db))
+    for name in ("selection_share_intervals", "t3_distribution_similarity", "usage", "latency"):
+        con.execute(f"drop table main.{name}")
+    con.execute("create table main.pf as select study, model, task, context, human_group, lins_ccc, slope "
+                "from main.profile_fidelity")
+    con.execute("drop table main.profile_fidelity")
+    con.execute("alter table main.pf rename to profile_fidelity")
+    con.close()
+    wh, con = Warehouse.open(db)
+    try:
+        ctx = ReportContext.load(wh)
+        secs = {s.id: s for s in (make(ctx) for make in (t1.t1_selection, t3.t3_tradeoffs, fidelity.fidelity,
+                                                         quality.data_quality))}
+    finally:
+        con.close()
+    figs = {k: [f.name for f in s.figures] for k, s in secs.items()}
+    notes = {k: " ".join(s.notes) for k, s in secs.items()}
+    assert figs["t1-selection"] == ["t1_selection_heatmap"]
+    assert "No data for the confidence intervals" in notes["t1-selection"]
+    assert figs["t3-tradeoffs"] == ["t3_tradeoff_bars"]
+    assert "No data for the T3 distribution similarity" in notes["t3-tradeoffs"]
+    assert figs["profile-fidelity"] == FIGURES["profile-fidelity"]  # dots without bars
+    assert all("<svg" in f.svg for f in secs["profile-fidelity"].figures)
+    assert "Usage from the raw responses" in notes["data-quality"]
+    assert "Latency from the raw responses" in notes["data-quality"]
+    # The fallback computes what the marts hold.
+    cols = ["requests", "ok", "failed", "attempts", "retries", "prompt_tokens", "latency_p50_ms", "latency_p99_ms"]
+    raw = next(t.df for t in secs["data-quality"].tables if t.name == "usage_latency").set_index("model")[cols]
+    mart = pd.read_csv(full_report[0].parent / "tables" / "usage_latency.csv").set_index("model")[cols]
+    pd.testing.assert_frame_equal(raw.sort_index(), mart.sort_index(), check_dtype=False)
