@@ -77,6 +77,8 @@ def con():
              T0 + timedelta(seconds=seconds)])
     for view in ("stg_raw__responses", "stg_raw__response_attempts"):
         con.execute(f"create view {view} as {_render(f'dbt_project/models/staging/{view}.sql')}")
+    view = "int_requests_summarised"
+    con.execute(f"create view {view} as {_render(f'dbt_project/models/intermediate/{view}.sql')}")
     yield con
     con.close()
 
