@@ -28,7 +28,7 @@ def seed_of(key: str) -> int:
     return int(key[:15], 16)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a pending list of 100k+ requests stays small
 class PlannedRequest:
     key: str
     study: str

@@ -360,9 +360,11 @@ def insert_responses(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]])
     (missing keys are null). This keeps pyarrow, and the pandas it imports on
     first use (~75 MB together), out of a collect run's memory.
     """
-    if not rows:
-        return
-    payload = [_encode_row(r) for r in rows]
+    if rows:
+        _insert_encoded(con, [_encode_row(r) for r in rows])
+
+
+def _insert_encoded(con: duckdb.DuckDBPyConnection, payload: list[str]) -> None:
     con.execute("begin")
     try:
         con.execute(_INSERT_RESPONSES, [payload])
@@ -396,7 +398,7 @@ class ResponseWriter:
         self.enabled = enabled
         self.stats = WriterStats()
         self.error: BaseException | None = None
-        self._buf: collections.deque[dict[str, Any]] = collections.deque()
+        self._buf: collections.deque[str] = collections.deque()  # rows encoded as JSON
         self._wake = threading.Event()
         self._closing = False
         self._thread = threading.Thread(target=self._loop, name="aligned-writer", daemon=True)
@@ -405,7 +407,9 @@ class ResponseWriter:
     def put(self, row: dict[str, Any]) -> None:
         if self.error is not None:
             raise RuntimeError(f"the database writer failed: {self.error}") from self.error
-        self._buf.append(row)
+        # encoded here, on the caller's thread: the writer thread then only waits on DuckDB (which
+        # releases the GIL), instead of taking the GIL from the event loop at each of its syscalls
+        self._buf.append(_encode_row(row) if self.enabled else "")
         if len(self._buf) == self.batch_size:
             self._wake.set()
 
@@ -433,11 +437,11 @@ class ResponseWriter:
             if closing and (not buf or self.error is not None):
                 return
 
-    def _flush(self, batch: list[dict[str, Any]]) -> None:
+    def _flush(self, batch: list[str]) -> None:
         t0 = time.perf_counter()
         try:
             if self.enabled and self.con is not None:
-                insert_responses(self.con, batch)
+                _insert_encoded(self.con, batch)
         except BaseException as exc:  # surfaced to the runner on the next put/close
             self.error = exc
             return
