@@ -18,6 +18,7 @@ from bench.data import MODELS, import_experiment, write_jsonl
 #: the normalisation chain: raw text -> one canonical option per answer (see dbt_project/models)
 NORMALISE_SELECT = "+answers"
 TRIVIAL_ANSWERS = 304  # one model, the shipped design, 4 replicates
+UNGATED = {"max_invalid_share": 1.0}
 
 _TMP = None
 _DBS: dict[tuple[int, tuple[str, ...] | None], tuple[Path, int]] = {}
@@ -66,15 +67,16 @@ def make_db(folder: Path, n_answers: int, models: tuple[str, ...] | None = None)
     return db, n
 
 
-def aligned_build(db: Path, select: str | None = None) -> tuple[float, dict]:
+def aligned_build(db: Path, select: str | None = None, dbt_vars: dict | None = None) -> tuple[float, dict]:
     """``aligned build [--select]`` in a subprocess: (wall seconds, run_results.json).
 
     With a selection, tests that also need unselected models are left out (dbt's "cautious"
     indirect selection, through ``collector.warehouse.build``), so a part builds on its own.
     """
-    if select:
+    if select or dbt_vars:
         code = ("import sys; from collector.warehouse import build; "
-                f"sys.exit(build({str(db)!r}, select={select!r}, indirect_selection='cautious', quiet=True))")
+                f"sys.exit(build({str(db)!r}, select={select!r}, indirect_selection='cautious', quiet=True, "
+                f"dbt_vars={dbt_vars!r}))")
         cmd = [PYTHON, "-c", code]
     else:
         cmd = [PYTHON, "-m", "collector.cli", "build", "--db", str(db)]
@@ -163,8 +165,10 @@ def scaling(sizes: list[int]) -> list[Figure]:
         if m is None:
             db, n = shared_db(n)
             raw_mb = db.stat().st_size / 1e6
-            cold, _ = aligned_build(db)
-            warm, results = aligned_build(db)
+            # small samples of the simulated panel can exceed the 5 % unmapped-answer gate by chance,
+            # and a failing test skips what depends on it: lift the gate so every size builds fully
+            cold, _ = aligned_build(db, dbt_vars=UNGATED)
+            warm, results = aligned_build(db, dbt_vars=UNGATED)
             secs = model_seconds(results)
             m = {"cold": cold, "warm": warm, "raw_mb": raw_mb, "built_mb": db.stat().st_size / 1e6,
                  "normalise": sum(v for k, v in secs.items() if k.startswith(("stg_", "int_")) or k == "answers")}
