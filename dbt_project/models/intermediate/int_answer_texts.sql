@@ -18,25 +18,26 @@ item_label_sets as (
 texts as (
 
     select
-        md5(item_label_sets.label_set || '|' || coalesce(responses.response_text, '')) as text_id,
         item_label_sets.label_set,
         item_label_sets.task_kind,
         item_label_sets.k,
         item_label_sets.n_options,
-        coalesce(responses.response_text, '') as answer_text
+        coalesce(responses.response_text, '') as answer_text,
+        count(*) as n_responses
 
     from responses
     inner join item_label_sets
         on item_label_sets.study = responses.study
         and item_label_sets.item = responses.item
+    group by 1, 2, 3, 4, 5
 
 ),
 
 final as (
 
     select
-        -- ids
-        text_id,
+        -- ids (hashed once per distinct text, not once per answer)
+        md5(label_set || '|' || answer_text) as text_id,
         label_set,
 
         -- dimensions
@@ -45,13 +46,12 @@ final as (
         n_options,
 
         -- the answer
-        min(answer_text) as answer_text,
+        answer_text,
 
         -- measures
-        count(*) as n_responses
+        n_responses
 
     from texts
-    group by text_id, label_set, task_kind, k, n_options
 
 )
 

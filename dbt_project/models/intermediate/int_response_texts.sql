@@ -1,8 +1,9 @@
 {{ config(materialized="view") }}  {# computed once, inside answers #}
 
--- Each ok answer with the key of its text: text_id = md5(label set | text). Answers are parsed
--- once per distinct text_id (int_answer_texts); this table carries the parse back to the
--- responses, with the dimensions the marts need (so they never re-read the raw answers).
+-- Each ok answer with the key of its text (int_answer_texts: md5(label set | text), hashed once
+-- per distinct text and found here by a join on the text itself). Answers are parsed once per
+-- distinct text_id; this view carries the parse back to the responses, with the dimensions the
+-- marts need (so they never re-read the raw answers).
 with
 
 responses as (
@@ -18,12 +19,19 @@ item_label_sets as (
 
 ),
 
+answer_texts as (
+
+    select text_id, label_set, answer_text
+    from {{ ref('int_answer_texts') }}
+
+),
+
 final as (
 
     select
         -- ids
         responses.response_id,
-        md5(item_label_sets.label_set || '|' || coalesce(responses.response_text, '')) as text_id,
+        answer_texts.text_id,
         responses.request_key,
         responses.external_id,
 
@@ -49,6 +57,9 @@ final as (
     inner join item_label_sets
         on item_label_sets.study = responses.study
         and item_label_sets.item = responses.item
+    inner join answer_texts
+        on answer_texts.label_set = item_label_sets.label_set
+        and answer_texts.answer_text = coalesce(responses.response_text, '')
 
 )
 

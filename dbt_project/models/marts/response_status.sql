@@ -18,37 +18,41 @@ answers as (
 
 ),
 
-request_counts as (
+-- planned and stored requests side by side: one join of the two million-row sets (a key in
+-- both has the same study, model and task: the key is a hash of them)
+request_rows as (
 
     select
-        requests.study,
-        requests.model,
-        requests.task,
-        sum(requests.has_ok) as n_ok,
-        sum(case when requests.has_ok = 0 then 1 else 0 end) as n_failed,
-        sum(case when requests.has_ok = 1 and requests.has_failure = 1 then 1 else 0 end) as n_recovered,
-        sum(case when requests.has_ok = 1 and planned.request_key is null then 1 else 0 end) as n_unplanned_ok,
-        sum(requests.n_rows) as n_rows
+        coalesce(planned.study, requests.study) as study,
+        coalesce(planned.model, requests.model) as model,
+        coalesce(planned.task, requests.task) as task,
+        planned.request_key as planned_key,
+        requests.request_key as stored_key,
+        requests.has_ok,
+        requests.has_failure,
+        requests.n_rows
 
-    from requests
-    left join planned
-        on planned.request_key = requests.request_key
-    group by 1, 2, 3
+    from planned
+    full outer join requests
+        on requests.request_key = planned.request_key
 
 ),
 
-planned_counts as (
+request_counts as (
 
     select
-        planned.study,
-        planned.model,
-        planned.task,
-        count(*) as n_planned,
-        sum(case when requests.request_key is null then 1 else 0 end) as n_pending
+        study,
+        model,
+        task,
+        count(planned_key) as n_planned,
+        count(case when planned_key is not null and stored_key is null then 1 end) as n_pending,
+        count(case when has_ok = 1 then 1 end) as n_ok,
+        count(case when has_ok = 0 then 1 end) as n_failed,
+        count(case when has_ok = 1 and has_failure = 1 then 1 end) as n_recovered,
+        count(case when has_ok = 1 and planned_key is null then 1 end) as n_unplanned_ok,
+        coalesce(sum(n_rows), 0) as n_rows
 
-    from planned
-    left join requests
-        on requests.request_key = planned.request_key
+    from request_rows
     group by 1, 2, 3
 
 ),
@@ -59,30 +63,22 @@ answer_counts as (
 
 ),
 
-groups as (
-
-    select study, model, task from planned_counts
-    union
-    select study, model, task from request_counts
-
-),
-
 final as (
 
     select
         -- ids
-        groups.study,
-        groups.model,
-        groups.task,
+        request_counts.study,
+        request_counts.model,
+        request_counts.task,
 
         -- requests
-        coalesce(planned_counts.n_planned, 0) as n_planned,
-        coalesce(request_counts.n_ok, 0) as n_ok,
-        coalesce(request_counts.n_failed, 0) as n_failed,
-        coalesce(planned_counts.n_pending, 0) as n_pending,
-        coalesce(request_counts.n_recovered, 0) as n_recovered,
-        coalesce(request_counts.n_unplanned_ok, 0) as n_unplanned_ok,
-        coalesce(request_counts.n_rows, 0) as n_response_rows,
+        request_counts.n_planned,
+        request_counts.n_ok,
+        request_counts.n_failed,
+        request_counts.n_pending,
+        request_counts.n_recovered,
+        request_counts.n_unplanned_ok,
+        request_counts.n_rows as n_response_rows,
 
         -- answers
         coalesce(answer_counts.runs, 0) as n_mapped,
@@ -90,21 +86,13 @@ final as (
         coalesce(answer_counts.n_invalid, 0) as n_invalid,
         {{ safe_share('coalesce(answer_counts.n_refusals, 0)', 'answer_counts.n_answers') }} as refusal_share,
         {{ safe_share('coalesce(answer_counts.n_invalid, 0)', 'answer_counts.n_answers') }} as invalid_share,
-        {{ safe_share('coalesce(request_counts.n_ok, 0)', 'planned_counts.n_planned') }} as completion_share
+        {{ safe_share('request_counts.n_ok', 'request_counts.n_planned') }} as completion_share
 
-    from groups
-    left join planned_counts
-        on planned_counts.study = groups.study
-        and planned_counts.model = groups.model
-        and planned_counts.task = groups.task
-    left join request_counts
-        on request_counts.study = groups.study
-        and request_counts.model = groups.model
-        and request_counts.task = groups.task
+    from request_counts
     left join answer_counts
-        on answer_counts.study = groups.study
-        and answer_counts.model = groups.model
-        and answer_counts.task = groups.task
+        on answer_counts.study = request_counts.study
+        and answer_counts.model = request_counts.model
+        and answer_counts.task = request_counts.task
 
 )
 

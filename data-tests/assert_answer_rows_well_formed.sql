@@ -1,0 +1,33 @@
+-- The shape of each answer in the answers mart, which the shared counting macro
+-- (answer_status_counts) relies on to count responses without a distinct count over a million
+-- ids: a refusal or invalid answer is exactly one row with no position; a mapped answer has
+-- positions 1..n (with the unique (response_id, position) test on answers: each once), so
+-- exactly one row with position 1.
+with
+
+answers as (
+
+    select * from {{ ref('answers') }}
+
+),
+
+per_response as (
+
+    select
+        response_id,
+        count(*) as n_rows,
+        count(position) as n_positions,
+        min(position) as first_position,
+        max(position) as last_position
+
+    from answers
+    group by response_id
+
+)
+
+select *
+from per_response
+where not (
+    (n_positions = 0 and n_rows = 1)
+    or (n_positions = n_rows and first_position = 1 and last_position = n_rows)
+)
