@@ -37,6 +37,9 @@ BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 30.0
 #: a model whose first requests all fail to connect is stopped after this many
 UNREACHABLE_AFTER = 3
+#: a 429 is the server pacing the client, not the request failing: up to this many per request
+#: do not count against max_attempts (a strict rate limit must slow a study down, not lose answers)
+RATE_LIMITED_GRACE = 20
 
 
 @dataclass(frozen=True)
@@ -358,6 +361,7 @@ class Collector:
         requested_at = utcnow()
         timeout = aiohttp.ClientTimeout(total=spec.timeout_s)
         attempts = 0
+        rate_limited = 0  # 429s of this request, forgiven up to RATE_LIMITED_GRACE
         status: int | None = None
         error = ""
         latency_ms: float | None = None
@@ -400,6 +404,7 @@ class Collector:
                         retryable = m.provider.is_retryable(status)
                         retry_after = _retry_after(resp.headers)
                         if status == 429:
+                            rate_limited += 1
                             limiter.rate_limited(loop.time(), retry_after)
                         if status in (401, 403):
                             self._stop_model(m, f"model {m.name}: {error} from {m.base_url}: the API key"
@@ -426,7 +431,7 @@ class Collector:
                 error = m.provider.redact(f"connection error: {type(exc).__name__}: {str(exc)[:200]}")
             if m.name in self.stopped and status is None:
                 return None
-            if not retryable or attempts >= spec.max_attempts:
+            if not retryable or attempts - min(rate_limited, RATE_LIMITED_GRACE) >= spec.max_attempts:
                 return self._row(m, req, keys_shown, labels_shown, messages, params, "failed", error=error,
                                  http_status=status, attempts=attempts, latency_ms=latency_ms,
                                  requested_at=requested_at)

@@ -58,6 +58,27 @@ def test_429_is_retried_after_retry_after(fake, make_experiment, tmp_path):
     assert result.counters.retries == 2
 
 
+def test_429s_do_not_use_up_the_attempts_of_a_request(fake, make_experiment, tmp_path):
+    # a strict rate limit answers 429 more often than max_attempts: the request waits, not fails
+    fake.respond_next(429, headers={"Retry-After": "0.01"}, times=5)
+    result, rows = _run(fake, make_experiment, tmp_path, concurrency=1, max_attempts=2)
+    assert [r[0] for r in rows] == ["ok"] * 4
+    assert rows[0][1] == 6  # five 429s, then the answer: every HTTP attempt is counted
+    assert result.counters.retries == 5
+
+
+def test_429s_beyond_the_grace_fail_the_request(fake, make_experiment, tmp_path, monkeypatch):
+    from collector import runner
+
+    monkeypatch.setattr(runner, "RATE_LIMITED_GRACE", 2)
+    monkeypatch.setattr(runner, "backoff_delay", lambda attempt, retry_after, rng: 0.0)
+    fake.respond_next(429, headers={"Retry-After": "0"}, times=4)
+    result, rows = _run(fake, make_experiment, tmp_path, concurrency=1, max_attempts=2)
+    failed = [r for r in rows if r[0] == "failed"]
+    assert len(failed) == 1 and failed[0][1] == 4 and failed[0][2] == 429  # 2 forgiven + max_attempts 2
+    assert sorted(r[0] for r in rows) == ["failed", "ok", "ok", "ok"]
+
+
 def test_400_is_final_and_recorded_as_a_failed_row(fake, make_experiment, tmp_path):
     fake.respond_next(400, times=1)
     result, rows = _run(fake, make_experiment, tmp_path, concurrency=1)
