@@ -1,7 +1,8 @@
 """Table shaping for the alignment marts: DataFrames in, DataFrames out.
 
 Each function takes the warehouse models it needs (``selection_shares``,
-``answers``, ``t4_story_ranks``, the human seeds) as pandas frames and
+``int_replicate_choices_counted`` -- what each run answered, ``t4_story_ranks``,
+the human seeds) as pandas frames and
 returns one mart with a fixed schema (``frames.conform``), empty but typed
 when the study lacks the task. The statistics are ``collector.stats``;
 nothing here computes a statistic itself. The dbt Python models in
@@ -10,7 +11,8 @@ nothing here computes a statistic itself. The dbt Python models in
 Modules: t1 (top-5 vs humans), t2 (importance vs humans), t3 (trade-off
 shares and their alignment), t4 (requirement ranks vs the model's own T2),
 robustness (T1 list-order robustness), similarity (model x model rho);
-hits and intervals rebuild per-run hits from ``answers`` for the bootstrap;
+runs reads the runs' choices (or reduces ``answers`` to them), hits and
+intervals rebuild per-run hits from them for the bootstrap;
 fidelity (rho, calibration slope and Lin's CCC against the human groups),
 distribution (T3 five-point distributions: representativeness, JS),
 share_intervals (a bootstrap interval for every selection share).

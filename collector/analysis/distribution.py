@@ -18,6 +18,8 @@ the end of the scale that favours the reference's value_a (read from the
 design: the value of the option at the scale's first ordinal), so
 "definitely a" is always position 0. Refusals and invalid answers are left
 out of the distribution; their shares of all answers are reported beside it.
+The answers are counted from ``int_replicate_choices_counted`` (one row per
+run and choice, with its number of answers), not read one by one.
 
 Per (study, model, setting, conflict, human group):
 
@@ -39,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from collector.analysis.frames import FLOAT, INT, STR, conform, require
+from collector.analysis.runs import RUN_KEYS, as_choices
 from collector.stats import js_similarity, representativeness
 
 SCALE = ("definitely_a", "probably_a", "undecided", "probably_b", "definitely_b")
@@ -106,33 +109,42 @@ def scale_positions(items: pd.DataFrame, options: pd.DataFrame, human_t3: pd.Dat
     return out[columns].reset_index(drop=True)
 
 
-def t3_distribution_similarity(answers: pd.DataFrame, items: pd.DataFrame, options: pd.DataFrame,
+def t3_distribution_similarity(choices: pd.DataFrame, items: pd.DataFrame, options: pd.DataFrame,
                                human_t3: pd.DataFrame) -> pd.DataFrame:
-    """One row per (study, model, setting, conflict, human group); see the module docstring."""
-    require(answers, ["study", "model", "task_kind", "item", "setting", "response_id", "position", "choice",
-                      "status"], "answers")
-    rows = answers[answers["task_kind"] == "tradeoff"]
+    """One row per (study, model, setting, conflict, human group); see the module docstring.
+
+    ``choices`` is ``int_replicate_choices_counted`` (or ``answers``).
+    """
+    choices = as_choices(choices)
+    rows = choices[choices["task_kind"] == "tradeoff"]
     if rows.empty:
         return conform([], T3_DISTRIBUTION_SIMILARITY)
-    # one status and choice per response (a trade-off answer maps to at most one option)
-    rows = rows.sort_values(["response_id", "position"], kind="stable", na_position="last").drop_duplicates(
-        "response_id")
+    # one status and choice per run: its first (a trade-off answer maps to at most one option)
+    if rows.duplicated(RUN_KEYS).any():
+        rows = rows.sort_values("first_position", kind="stable", na_position="last").drop_duplicates(RUN_KEYS)
+    # counted per (item, status, choice) first: a handful of rows per item instead of one per run
+    rows = (rows.groupby(["study", "model", "setting", "item", "status", "choice"], observed=True, dropna=False,
+                         sort=False)["n_responses"].sum().reset_index())
+    rows = rows.astype({c: object for c in ["study", "model", "setting", "item", "status", "choice"]})
     positions = scale_positions(items, options, human_t3)
     conflicts = positions.drop_duplicates(["study", "item"])[["study", "item", "value_a", "value_b", "k"]]
     rows = rows.merge(conflicts, on=["study", "item"], how="inner")
     rows = rows.merge(positions[["study", "item", "canonical", "position"]].rename(
         columns={"canonical": "choice", "position": "scale_position"}), on=["study", "item", "choice"], how="left")
     keys = ["study", "model", "setting", "value_a", "value_b"]
-    counts = rows.groupby(keys, sort=True).agg(
-        n_answers=("response_id", "size"),
-        n_mapped=("status", lambda s: int((s == "mapped").sum())),
-        n_refusals=("status", lambda s: int((s == "refusal").sum())),
-        n_invalid=("status", lambda s: int((s == "invalid").sum())),
+    n = rows["n_responses"].astype(int)
+    by_status = {f"n_{name}": n.where(rows["status"] == status, 0)
+                 for name, status in (("mapped", "mapped"), ("refusals", "refusal"), ("invalid", "invalid"))}
+    counts = rows.assign(**by_status).groupby(keys, sort=True).agg(
+        n_answers=("n_responses", "sum"),
+        n_mapped=("n_mapped", "sum"),
+        n_refusals=("n_refusals", "sum"),
+        n_invalid=("n_invalid", "sum"),
         k=("k", "max"),
     ).reset_index()
     mapped = rows[(rows["status"] == "mapped") & rows["scale_position"].notna()]
-    histogram = (mapped.groupby([*keys, "scale_position"]).size().unstack("scale_position", fill_value=0)
-                 if len(mapped) else pd.DataFrame())
+    histogram = (mapped.groupby([*keys, "scale_position"])["n_responses"].sum()
+                 .unstack("scale_position", fill_value=0) if len(mapped) else pd.DataFrame())
     human = human_distributions(human_t3)
     out = []
     for conflict in counts.itertuples(index=False):

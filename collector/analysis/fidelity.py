@@ -50,11 +50,13 @@ import pandas as pd
 from scipy import stats as sps
 
 from collector.analysis.frames import ALL_CONTEXTS, FLOAT, INT, STR, check_same_shares, conform, require
-from collector.analysis.hits import hit_matrix, hits as answer_hits
+from collector.analysis.hits import hit_matrices
+from collector.analysis.runs import as_choices
 from collector.analysis.t1 import selection_matrices, t1_shares
 from collector.analysis.t2 import human_t2_long, t2_shares
 from collector.analysis.t3 import human_t3_long, orient, t3_tradeoff_shares, tradeoff_rows
-from collector.stats import calibration_slope, lins_ccc, spearman
+from collector.stats import calibration_slope, figures_from_counts, lins_ccc, resample_counts, spearman
+from collector.stats.figures import MEAN_OF_SHARES, POOLED
 
 STATISTICS = ("spearman_rho", "slope", "lins_ccc")
 
@@ -77,8 +79,6 @@ ALPHA = 0.05
 # are mathematically equal (a tie) can differ in the last bit depending on the order the
 # runs were summed in, and a tie broken by rounding noise moves Spearman's rho.
 FIGURE_DECIMALS = 12
-MEAN_OF_SHARES = "mean_of_shares"
-POOLED = "pooled"
 
 
 # -- statistics of many resamples at once ---------------------------------------------------
@@ -147,16 +147,6 @@ def percentile_interval(values: np.ndarray, alpha: float = ALPHA) -> tuple[float
 
 # -- resampling the per-run hits ------------------------------------------------------------
 
-def resample_counts(n_clusters: int, n_resamples: int, seed: int) -> np.ndarray:
-    """n_resamples x n_clusters: how often each cluster is drawn in each resample.
-
-    The draws of ``collector.stats.bootstrap``: ``default_rng(seed).integers(0, n, (B, n))``.
-    """
-    draws = np.random.default_rng(seed).integers(0, n_clusters, size=(n_resamples, n_clusters))
-    offsets = (draws + n_clusters * np.arange(n_resamples)[:, None]).ravel()
-    return np.bincount(offsets, minlength=n_resamples * n_clusters).reshape(n_resamples, n_clusters)
-
-
 def weights_for(keys: Sequence[tuple], wanted: Sequence[Sequence[tuple]]) -> np.ndarray:
     """figures x columns 0/1 matrix: figure i is made of the hit-matrix columns ``wanted[i]``."""
     position = {key: i for i, key in enumerate(keys)}
@@ -166,29 +156,6 @@ def weights_for(keys: Sequence[tuple], wanted: Sequence[Sequence[tuple]]) -> np.
             if key in position:
                 weights[i, position[key]] = 1.0
     return weights
-
-
-def figures_from_counts(times: np.ndarray, data: np.ndarray, weights: np.ndarray, how: str) -> np.ndarray:
-    """The figures of each resample (rows of ``times``), NaN where a figure has no answer.
-
-    ``data`` is runs x columns of 0/1 hits, NaN where the run has no answer.
-    ``how``: ``mean_of_shares`` -- the mean over a figure's columns of their
-    shares (columns without answers left out); ``pooled`` -- hits summed over
-    its columns / answers summed over them. ``times = ones((1, runs))`` gives
-    the figures on all runs (the point estimates).
-    """
-    answered = ~np.isnan(data)
-    counts = times @ answered.astype(float)
-    sums = times @ np.where(answered, data, 0.0)
-    if how == POOLED:
-        numerator, denominator = sums @ weights.T, counts @ weights.T
-    elif how == MEAN_OF_SHARES:
-        has = counts > 0
-        shares = np.divide(sums, counts, out=np.zeros_like(sums), where=has)
-        numerator, denominator = shares @ weights.T, has.astype(float) @ weights.T
-    else:
-        raise ValueError(f"unknown way to combine columns: {how!r}")
-    return np.divide(numerator, denominator, out=np.full(numerator.shape, np.nan), where=denominator > 0)
 
 
 class _Bootstrap:
@@ -226,14 +193,14 @@ def _row(base: dict, model_figs: pd.Series, human_figs: pd.Series, boot: np.ndar
     return row
 
 
-def _t1_rows(selection_shares: pd.DataFrame, answers: pd.DataFrame, human_t1: pd.DataFrame, setting: str,
+def _t1_rows(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t1: pd.DataFrame, setting: str,
              n_resamples: int, seed: int) -> list[dict]:
     require(human_t1, ["group", "value", "share_selected"], "human_t1_top5")
     shares = t1_shares(selection_shares)
     shares = shares[shares["setting"] == setting]
     if shares.empty:
         return []
-    matrices = selection_matrices(answers)
+    matrices = selection_matrices(choices)
     humans = {g: h.set_index("value")["share_selected"].astype(float) for g, h in human_t1.groupby("group", sort=False)}
     rows = []
     for (study, model, task, context), group in shares.groupby(["study", "model", "task", "context"], sort=True):
@@ -256,7 +223,7 @@ def _t1_rows(selection_shares: pd.DataFrame, answers: pd.DataFrame, human_t1: pd
     return rows
 
 
-def _t2_rows(selection_shares: pd.DataFrame, answers: pd.DataFrame, human_t2: pd.DataFrame,
+def _t2_rows(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t2: pd.DataFrame,
              measures: pd.DataFrame, setting: str, n_resamples: int, seed: int) -> list[dict]:
     shares = t2_shares(selection_shares)
     shares = shares[(shares["setting"] == setting) & (shares["measure"] == T2_MEASURE)]
@@ -264,19 +231,17 @@ def _t2_rows(selection_shares: pd.DataFrame, answers: pd.DataFrame, human_t2: pd
         return []
     human = human_t2_long(human_t2)
     human = human[human["measure"] == T2_MEASURE]
-    hits = answer_hits(answers, measures, "rate")
-    hits = hits[(hits["setting"] == setting) & (hits["measure"] == T2_MEASURE)]
+    matrices = hit_matrices(choices, measures, "rate")
     rows = []
     for (study, model, task), model_rows in shares.groupby(["study", "model", "task"], sort=True):
         contexts = sorted(set(model_rows["context"]) - {ALL_CONTEXTS})
         figures = [(c, v) for c, v in zip(model_rows["context"], model_rows["value"])]
-        own = hits[(hits["study"] == study) & (hits["model"] == model)]
+        own = matrices.get((study, model, setting, T2_MEASURE))
         boot, n_replicates = None, 0
-        if len(own):
-            matrix, keys = hit_matrix(own, ["context", "value"])
+        if own is not None:
+            keys = [(ctx, v) for _, ctx, v, _ in own.keys]
             wanted = [[(ctx, v) for ctx in contexts] if c == ALL_CONTEXTS else [(c, v)] for c, v in figures]
-            bs = _Bootstrap(matrix.drop(columns="replicate").to_numpy(dtype=float), keys, wanted, MEAN_OF_SHARES,
-                            n_resamples, seed)
+            bs = _Bootstrap(own.data, keys, wanted, MEAN_OF_SHARES, n_resamples, seed)
             check_same_shares(pd.Series(model_rows["share"].to_numpy(dtype=float), index=figures),
                               pd.Series(bs.point, index=figures), f"T2 {study}/{model}/{setting}")
             boot, n_replicates = bs.boot, bs.n_replicates
@@ -294,7 +259,7 @@ def _t2_rows(selection_shares: pd.DataFrame, answers: pd.DataFrame, human_t2: pd
     return rows
 
 
-def _t3_rows(selection_shares: pd.DataFrame, answers: pd.DataFrame, human_t3: pd.DataFrame,
+def _t3_rows(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t3: pd.DataFrame,
              measures: pd.DataFrame, setting: str, n_resamples: int, seed: int) -> list[dict]:
     item_sides = tradeoff_rows(selection_shares)
     item_sides = item_sides[(item_sides["setting"] == setting) & (item_sides["measure"] == T3_MEASURE)]
@@ -308,17 +273,19 @@ def _t3_rows(selection_shares: pd.DataFrame, answers: pd.DataFrame, human_t3: pd
                     & (shares["measure"] == T3_MEASURE)]
     human = human_t3_long(human_t3)
     human = human[human["measure"] == T3_MEASURE]
-    hits = answer_hits(answers, measures, "tradeoff")
-    hits = hits[(hits["setting"] == setting) & (hits["measure"] == T3_MEASURE)]
+    matrices = hit_matrices(choices, measures, "tradeoff")
     rows = []
     for (study, model, task), items in item_sides.groupby(["study", "model", "task"], sort=True):
         points = shares[(shares["study"] == study) & (shares["model"] == model)]
         points = points.set_index(["value_a", "value_b", "side"])
         figures = list(points.index)
-        own = hits[(hits["study"] == study) & (hits["model"] == model) & hits["item"].isin(set(items["item"]))]
+        own = matrices.get((study, model, setting, T3_MEASURE))
+        task_items = set(items["item"])
+        columns = [j for j, key in enumerate(own.keys) if key[0] in task_items] if own is not None else []
         boot, n_replicates = None, 0
-        if len(own):
-            matrix, keys = hit_matrix(own, ["item", "value"])
+        if columns:
+            matrix = own.frame(columns)
+            keys = [(own.keys[j][0], own.keys[j][2]) for j in columns]
             wanted = [[(i, v) for i, v in zip(sel["item"], sel["value"])]
                       for sel in (items[(items["value_a"] == a) & (items["value_b"] == b) & (items["side"] == s)]
                                   for a, b, s in figures)]
@@ -337,18 +304,20 @@ def _t3_rows(selection_shares: pd.DataFrame, answers: pd.DataFrame, human_t3: pd
     return rows
 
 
-def profile_fidelity(selection_shares: pd.DataFrame, answers: pd.DataFrame, human_t1: pd.DataFrame,
+def profile_fidelity(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t1: pd.DataFrame,
                      human_t2: pd.DataFrame, human_t3: pd.DataFrame, measures: pd.DataFrame,
                      n_resamples: int = 1000, seed: int = 0, setting: str = "original") -> pd.DataFrame:
     """One row per (study, model, task, context, human group); see the module docstring.
 
+    ``choices`` is ``int_replicate_choices_counted`` (or ``answers``);
     ``measures`` is ``hits.measure_options``: which choices each measure
     counts. ``n_resamples=0`` skips the intervals (null).
     """
+    choices = as_choices(choices)
     rows = [
-        *_t1_rows(selection_shares, answers, human_t1, setting, n_resamples, seed),
-        *_t2_rows(selection_shares, answers, human_t2, measures, setting, n_resamples, seed),
-        *_t3_rows(selection_shares, answers, human_t3, measures, setting, n_resamples, seed),
+        *_t1_rows(selection_shares, choices, human_t1, setting, n_resamples, seed),
+        *_t2_rows(selection_shares, choices, human_t2, measures, setting, n_resamples, seed),
+        *_t3_rows(selection_shares, choices, human_t3, measures, setting, n_resamples, seed),
     ]
     out = conform(rows, PROFILE_FIDELITY)
     return out.sort_values(["study", "model", "task", "context", "human_group"], kind="stable").reset_index(drop=True)

@@ -17,16 +17,25 @@ edited scale needs no code change here:
 ``check_same_shares`` (frames) verifies at build time that hits rebuild
 exactly the shares of ``selection_shares``.
 
-``hit_matrix`` lays hits out wide: one row per replicate (the cluster the
-bootstrap resamples: run r of every item of a task), one column per
-(item, side), NaN where that run of that item has no mapped answer (refused,
-invalid, not collected).
+``hit_matrices`` lays hits out wide for every (study, model, setting,
+measure) at once, with numpy on the runs' codes: one row per replicate (the
+cluster the bootstrap resamples: run r of every item of a task), one
+column per (item, side), NaN where that run of that item has no mapped
+answer (refused, invalid, not collected). ``hits`` and ``hit_matrix`` give
+the same numbers as a long frame and one pivot, for reading and testing.
+
+Every function takes ``int_replicate_choices_counted`` (or ``answers``,
+see ``runs.as_choices``).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
-from collector.analysis.frames import mapped, require
+from collector.analysis.frames import require
+from collector.analysis.runs import codes, first_choices
 
 MEASURE_OPTION_COLUMNS = ["study", "item", "value", "opponent", "measure", "canonical"]
 HIT_COLUMNS = ["study", "model", "setting", "context", "item", "value", "opponent", "measure", "replicate", "hit"]
@@ -63,14 +72,15 @@ def measure_options(items: pd.DataFrame, options: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def hits(answers: pd.DataFrame, measures: pd.DataFrame, task_kind: str) -> pd.DataFrame:
-    """One row per mapped answer of ``task_kind`` x (value, measure) of its item, with hit 0/1.
+def hits(choices: pd.DataFrame, measures: pd.DataFrame, task_kind: str) -> pd.DataFrame:
+    """One row per mapped run of ``task_kind`` x (value, measure) of its item, with hit 0/1.
 
     ``value`` is what the measure is about: the rated value (rate) or the
     side scored (trade-off, with ``opponent`` the other side).
     """
-    rows = mapped(answers, task_kind).drop_duplicates(["study", "model", "item", "setting", "replicate"])
-    rows = rows[["study", "model", "setting", "context", "item", "replicate", "choice"]]
+    rows = first_choices(choices, task_kind)
+    rows = rows[["study", "model", "setting", "context", "item", "replicate", "choice"]].astype(
+        {c: object for c in ["study", "model", "setting", "context", "item", "choice"]})
     targets = measures[["study", "item", "value", "opponent", "measure"]].drop_duplicates()
     scored = rows.merge(targets, on=["study", "item"])
     counting = measures[["study", "item", "value", "measure", "canonical"]].assign(hit=1.0)
@@ -94,3 +104,101 @@ def hit_matrix(hits: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, li
     keys = [k if isinstance(k, tuple) else (k,) for k in wide.columns]
     frame = pd.DataFrame(wide.to_numpy(dtype=float), index=wide.index.rename("replicate")).reset_index()
     return frame, keys
+
+
+@dataclass(frozen=True)
+class HitMatrix:
+    """The hits of one (study, model, setting, measure): replicates x (item, context, value, opponent).
+
+    ``data[i, j]`` is 1 when run ``replicates[i]`` of column j's item chose
+    an option the measure counts for column j's value, 0 when it chose
+    another, NaN when that run of the item has no mapped answer. Rows are in
+    replicate order (``cluster_bootstrap``'s cluster order), columns in key
+    order; a replicate without any mapped answer has no row.
+    """
+
+    replicates: np.ndarray
+    keys: list[tuple]
+    data: np.ndarray
+
+    def frame(self, columns: list[int] | None = None) -> pd.DataFrame:
+        """The ``hit_matrix`` layout: ``replicate`` and one float column per key, named 0, 1, ...
+
+        With ``columns`` (positions in ``keys``) only those, renumbered, and
+        only the replicates with an answer in them.
+        """
+        data = self.data if columns is None else self.data[:, columns]
+        replicates = self.replicates
+        if columns is not None:
+            answered = ~np.isnan(data).all(axis=1)
+            data, replicates = data[answered], replicates[answered]
+        frame = pd.DataFrame(data)
+        frame.insert(0, "replicate", replicates)
+        return frame
+
+
+def hit_matrices(choices: pd.DataFrame, measures: pd.DataFrame, task_kind: str) -> dict[tuple, HitMatrix]:
+    """``HitMatrix`` per (study, model, setting, measure) of ``task_kind`` (rate or tradeoff).
+
+    ``measures`` is ``measure_options``. Keys are (item, context, value,
+    opponent). Only runs' codes go through numpy: a million answers cost
+    milliseconds per measure, not a merge of strings.
+    """
+    runs = first_choices(choices, task_kind)
+    wanted = measures[["study", "item", "value", "opponent", "measure"]].drop_duplicates()
+    if runs.empty or wanted.empty:
+        return {}
+    counting = {(s, i, v, m): set() for s, i, v, m in zip(measures["study"], measures["item"], measures["value"],
+                                                          measures["measure"])}
+    for s, i, v, m, c in zip(measures["study"], measures["item"], measures["value"], measures["measure"],
+                             measures["canonical"]):
+        counting[(s, i, v, m)].add(c)
+    group, groups = codes(runs, ["study", "model", "setting"])
+    replicate = runs["replicate"].to_numpy(dtype=np.int64)
+    choice_code, choice_levels = codes(runs, ["choice"])
+    choice_index = {level[0]: j for j, level in enumerate(choice_levels)}
+    by_item = runs.groupby(["study", "item"], observed=True, sort=True).indices
+    contexts = runs.groupby(["study", "item"], observed=True, sort=True)["context"].first().to_dict()
+    # one entry per (run, target of its item): row of the run, target, hit
+    rows, target_ids, hit_values, targets = [], [], [], []
+    for target in wanted.itertuples(index=False):
+        positions = by_item.get((target.study, target.item))
+        if positions is None:
+            continue
+        counted = [choice_index[c] for c in counting.get((target.study, target.item, target.value, target.measure),
+                                                          ()) if c in choice_index]
+        rows.append(positions)
+        target_ids.append(np.full(len(positions), len(targets)))
+        hit_values.append(np.isin(choice_code[positions], counted).astype(float))
+        targets.append(target)
+    if not targets:
+        return {}
+    row, target_id, hit = np.concatenate(rows), np.concatenate(target_ids), np.concatenate(hit_values)
+    measure_names = sorted({t.measure for t in targets})
+    measure_of = np.array([measure_names.index(t.measure) for t in targets])
+    # one sort splits the entries by (group, measure)
+    block = group[row] * len(measure_names) + measure_of[target_id]
+    order = np.argsort(block, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(block[order]) != 0])
+    out: dict[tuple, HitMatrix] = {}
+    for first, last in zip(starts, [*starts[1:], len(order)]):
+        take = order[first:last]
+        g, m = divmod(int(block[take[0]]), len(measure_names))
+        study, model, setting = groups[g]
+        reps, rep_pos = np.unique(replicate[row[take]], return_inverse=True)
+        ids = target_id[take]
+        key_of = {t: (targets[t].item, contexts.get((study, targets[t].item)), targets[t].value, targets[t].opponent)
+                  for t in np.unique(ids).tolist()}
+        keys = sorted(set(key_of.values()), key=_key_order)
+        column = {key: j for j, key in enumerate(keys)}
+        col_of = np.zeros(len(targets), dtype=np.int64)
+        for t, key in key_of.items():
+            col_of[t] = column[key]
+        data = np.full((len(reps), len(keys)), np.nan)
+        data[rep_pos, col_of[ids]] = hit[take]
+        out[(study, model, setting, measure_names[m])] = HitMatrix(reps, keys, data)
+    return out
+
+
+def _key_order(key: tuple) -> tuple:
+    return tuple("" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in key)

@@ -7,10 +7,11 @@ values are resampled together) with ``collector.stats.share_ci``: 95%
 percentile interval of the share over resamples of as many runs as there
 are, drawn with replacement.
 
-Per-run hits are rebuilt from ``answers``: for T1 the runs x values 0/1
-selection matrix (``t1.selection_matrices``), for rates and trade-offs the
-0/1 hit of each mapped answer for each (value, measure) of its item
-(``hits.hits``). They must rebuild the shares of ``selection_shares``
+Per-run hits are rebuilt from ``int_replicate_choices_counted`` (or
+``answers``): for T1 the runs x values 0/1 selection matrix
+(``t1.selection_matrices``), for rates and trade-offs the 0/1 hit of each
+mapped run of the item for each (value, measure) (a column of
+``hits.hit_matrices``, its answered runs only). They must rebuild the shares of ``selection_shares``
 exactly (``frames.check_same_shares``).
 
 Speed: ``share_ci``'s draws depend only on the number of runs and the seed,
@@ -24,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from collector.analysis.frames import FLOAT, INT, STR, check_same_shares, conform, require
-from collector.analysis.hits import hits as answer_hits
+from collector.analysis.hits import hit_matrices
+from collector.analysis.runs import as_choices
 from collector.analysis.t1 import selection_matrices
 from collector.stats import share_ci
 
@@ -37,13 +39,13 @@ SELECTION_SHARE_INTERVALS = {
 }
 
 
-def _t1_columns(answers: pd.DataFrame, shares: pd.DataFrame) -> list[tuple[tuple, np.ndarray]]:
+def _t1_columns(choices: pd.DataFrame, shares: pd.DataFrame) -> list[tuple[tuple, np.ndarray]]:
     """(key, 0/1 vector over the group's runs in replicate order) for each T1 share row."""
     out = []
     rows = shares[shares["task_kind"] == "select"]
     if rows.empty:
         return out
-    matrices = selection_matrices(answers)
+    matrices = selection_matrices(choices)
     for (study, model, setting), group in rows.groupby(["study", "model", "setting"], sort=True):
         matrix = matrices.get((study, model, setting))
         if matrix is None or matrix.empty:
@@ -56,17 +58,18 @@ def _t1_columns(answers: pd.DataFrame, shares: pd.DataFrame) -> list[tuple[tuple
     return out
 
 
-def _hit_columns(answers: pd.DataFrame, shares: pd.DataFrame, measures: pd.DataFrame,
+def _hit_columns(choices: pd.DataFrame, shares: pd.DataFrame, measures: pd.DataFrame,
                  task_kind: str) -> list[tuple[tuple, np.ndarray]]:
     rows = shares[shares["task_kind"] == task_kind]
     if rows.empty:
         return []
-    hits = answer_hits(answers, measures, task_kind)
-    if hits.empty:
+    vectors = {}
+    for (study, model, setting, measure), hm in hit_matrices(choices, measures, task_kind).items():
+        for j, (item, _, value, _) in enumerate(hm.keys):
+            column = hm.data[:, j]
+            vectors[(study, model, item, setting, value, measure)] = column[~np.isnan(column)]
+    if not vectors:
         return []
-    hits = hits.sort_values(["study", "model", "item", "setting", "value", "measure", "replicate"], kind="stable")
-    vectors = {key: group["hit"].to_numpy(dtype=float)
-               for key, group in hits.groupby(["study", "model", "item", "setting", "value", "measure"], sort=False)}
     out = []
     point, rebuilt, index = [], [], []
     for row in rows.itertuples(index=False):
@@ -85,17 +88,19 @@ def _hit_columns(answers: pd.DataFrame, shares: pd.DataFrame, measures: pd.DataF
     return out
 
 
-def selection_share_intervals(selection_shares: pd.DataFrame, answers: pd.DataFrame, measures: pd.DataFrame,
+def selection_share_intervals(selection_shares: pd.DataFrame, choices: pd.DataFrame, measures: pd.DataFrame,
                               n_resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
     """One row per selection_shares row: its share with ci_low, ci_high (null when runs = 0).
 
+    ``choices`` is ``int_replicate_choices_counted`` (or ``answers``);
     ``measures`` is ``hits.measure_options``: which choices each measure counts.
     """
+    choices = as_choices(choices)
     require(selection_shares, [*KEYS, "task_kind", "context", "runs", "selections", "share"], "selection_shares")
     shares = selection_shares[[*KEYS, "task_kind", "context", "runs", "selections", "share"]].reset_index(drop=True)
-    columns = [*_t1_columns(answers, shares),
-               *_hit_columns(answers, shares, measures, "rate"),
-               *_hit_columns(answers, shares, measures, "tradeoff")]
+    columns = [*_t1_columns(choices, shares),
+               *_hit_columns(choices, shares, measures, "rate"),
+               *_hit_columns(choices, shares, measures, "tradeoff")]
     intervals: dict[tuple, tuple[float, float]] = {}
     by_length: dict[int, list[tuple[tuple, np.ndarray]]] = {}
     for key, vector in columns:
@@ -108,7 +113,7 @@ def selection_share_intervals(selection_shares: pd.DataFrame, answers: pd.DataFr
     keys = list(zip(*(shares[k] for k in KEYS)))
     missing = [k for k, runs in zip(keys, shares["runs"]) if runs and runs > 0 and k not in intervals]
     if missing:
-        raise ValueError(f"selection_share_intervals: no per-run hits in answers for {missing[:3]} "
+        raise ValueError(f"selection_share_intervals: no per-run hits in the runs' choices for {missing[:3]} "
                          f"({len(missing)} shares with runs); answers and selection_shares disagree")
     nan = (float("nan"), float("nan"))
     shares["ci_low"] = [intervals.get(k, nan)[0] for k in keys]

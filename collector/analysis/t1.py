@@ -10,17 +10,23 @@ their top 5:
 * ``jaccard_top5``: ``collector.stats.jaccard`` of the two top-5 sets
   (``collector.stats.top_k``: ties broken by value name);
 * intervals: a bootstrap over runs (the replicate is the cluster: one run
-  picks five values together). ``spearman_ci`` and ``cluster_bootstrap``
-  draw the same resamples for the same seed (runs in replicate order), so
-  the rho and Jaccard intervals come from the same resampled runs.
+  picks five values together). ``spearman_ci`` and
+  ``rowwise_top_k_jaccard`` over ``resample_counts`` draw the resamples of
+  ``cluster_bootstrap`` for the same seed (runs in replicate order), so the
+  rho and Jaccard intervals come from the same resampled runs.
+
+The runs come from ``int_replicate_choices_counted`` (or ``answers``: see
+``runs.as_choices``).
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from collector.analysis.frames import FLOAT, INT, STR, check_same_shares, conform, mapped, require
-from collector.analysis.intervals import run_index
-from collector.stats import cluster_bootstrap, jaccard, spearman, spearman_ci, top_k
+from collector.analysis.frames import FLOAT, INT, STR, check_same_shares, conform, require
+from collector.analysis.runs import as_choices, codes, sorted_codes
+from collector.stats import (jaccard, percentile_interval, resample_counts, rowwise_top_k_jaccard, spearman,
+                             spearman_ci, top_k)
 from collector.stats.robustness import TOP_K
 
 T1_HUMAN_ALIGNMENT = {
@@ -42,41 +48,47 @@ def t1_shares(selection_shares: pd.DataFrame) -> pd.DataFrame:
     return rows[T1_SHARE_COLUMNS].reset_index(drop=True)
 
 
-def selection_matrices(answers: pd.DataFrame) -> dict[tuple[str, str, str], pd.DataFrame]:
+def selection_matrices(choices: pd.DataFrame) -> dict[tuple[str, str, str], pd.DataFrame]:
     """Per (study, model, setting): a runs x values 0/1 frame of the T1 runs' selections.
 
     A run is a response with at least one mapped selection; its row has 1
     for every value it selected (a value named twice counts once). Rows are
     ordered by replicate, the index is the replicate. Values no run selected
     have no column here: reindex to the full value list before use.
+    ``choices`` is ``int_replicate_choices_counted`` or ``answers``.
     """
-    rows = mapped(answers, "select")
+    choices = as_choices(choices)
+    rows = choices[(choices["task_kind"] == "select") & (choices["status"] == "mapped") & choices["value"].notna()]
     out: dict[tuple[str, str, str], pd.DataFrame] = {}
-    for key, group in rows.groupby(["study", "model", "setting"], sort=True):
-        matrix = pd.crosstab(group["replicate"], group["value"]).clip(upper=1)
-        out[key] = matrix.sort_index().astype(int)
+    group, groups = codes(rows, ["study", "model", "setting"])
+    for g, key in enumerate(groups):
+        own = rows[group == g]
+        run, replicates = sorted_codes(own["replicate"].to_numpy())
+        column, values = sorted_codes(own["value"])
+        matrix = np.zeros((len(replicates), len(values)), dtype=int)
+        matrix[run, column] = 1
+        out[key] = pd.DataFrame(matrix, index=pd.Index(replicates, name="replicate"),
+                                columns=pd.Index(values, dtype=object, name="value"))
     return out
 
 
 def _jaccard_interval(matrix: pd.DataFrame, human_top: frozenset[str], n_resamples: int,
                       seed: int) -> tuple[float, float]:
-    """Bootstrap interval of the top-5 Jaccard, resampling runs (rows of ``matrix``)."""
-    values = list(matrix.columns)
-    frame, data = run_index(matrix.rename_axis("replicate").reset_index())
-
-    def statistic(sample: pd.DataFrame) -> float:
-        shares = data[sample.to_numpy()[:, 1]].mean(axis=0)
-        return jaccard(top_k(dict(zip(values, shares)), TOP_K), human_top)
-
-    return cluster_bootstrap(frame, "replicate", statistic, n_resamples=n_resamples, seed=seed)
+    """Bootstrap interval of the top-5 Jaccard, resampling runs (rows of ``matrix``, in replicate order)."""
+    data = matrix.to_numpy(dtype=float)
+    shares = resample_counts(len(data), n_resamples, seed) @ data / len(data)
+    return percentile_interval(rowwise_top_k_jaccard(shares, list(matrix.columns), human_top, TOP_K))
 
 
-def t1_human_alignment(selection_shares: pd.DataFrame, answers: pd.DataFrame, human_t1: pd.DataFrame,
+def t1_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t1: pd.DataFrame,
                        n_resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
-    """One row per (study, model, setting, human group); see the module docstring."""
+    """One row per (study, model, setting, human group); see the module docstring.
+
+    ``choices`` is ``int_replicate_choices_counted`` (or ``answers``).
+    """
     require(human_t1, ["group", "value", "share_selected"], "human_t1_top5")
     shares = t1_shares(selection_shares)
-    matrices = selection_matrices(answers)
+    matrices = selection_matrices(choices)
     humans = {g: h.set_index("value")["share_selected"].astype(float)
               for g, h in human_t1.groupby("group", sort=False)}
     rows = []

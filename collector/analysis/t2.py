@@ -16,7 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 from collector.analysis.frames import (ALL_CONTEXTS, FLOAT, INT, STR, check_same_shares, conform, require)
-from collector.analysis.hits import hit_matrix, hits as answer_hits
+from collector.analysis.hits import hit_matrices
 from collector.analysis.intervals import figures_for, rebuilt_figures, rho_interval
 from collector.stats import spearman
 
@@ -65,22 +65,22 @@ def human_t2_long(human_t2: pd.DataFrame) -> pd.DataFrame:
     return long.dropna(subset=["human_share"]).reset_index(drop=True)
 
 
-def t2_human_alignment(selection_shares: pd.DataFrame, answers: pd.DataFrame, human_t2: pd.DataFrame,
+def t2_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t2: pd.DataFrame,
                        measures: pd.DataFrame, n_resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
     """One row per (study, model, setting, context, human group, measure); see the module docstring.
 
+    ``choices`` is ``int_replicate_choices_counted`` (or ``answers``);
     ``measures`` is ``hits.measure_options``: which choices each measure counts.
     """
     shares = t2_shares(selection_shares)
     human = human_t2_long(human_t2)
-    hits = answer_hits(answers, measures, "rate")
+    matrices = hit_matrices(choices, measures, "rate")
     rows = []
     for (study, model, setting, measure), model_rows in shares.groupby(
             ["study", "model", "setting", "measure"], sort=True):
         contexts = sorted(set(model_rows["context"]) - {ALL_CONTEXTS})
-        own = hits[(hits["study"] == study) & (hits["model"] == model) & (hits["setting"] == setting)
-                   & (hits["measure"] == measure)]
-        matrix, keys = hit_matrix(own, ["context", "value"]) if len(own) else (pd.DataFrame(), [])
+        hm = matrices.get((study, model, setting, measure))
+        matrix, keys = (hm.frame(), [(c, v) for _, c, v, _ in hm.keys]) if hm is not None else (pd.DataFrame(), [])
         for (group, context), ref in human[human["measure"] == measure].groupby(["group", "context"], sort=False):
             point = model_rows[model_rows["context"] == context].set_index("value")["share"]
             if point.empty:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from collector.analysis.frames import (ALL_CONTEXTS, FLOAT, HUMAN_GROUPS, INT, STR, check_same_shares, conform,
                                        require)
-from collector.analysis.hits import hit_matrix, hits as answer_hits
+from collector.analysis.hits import hit_matrices
 from collector.analysis.intervals import POOLED, figures_for, rebuilt_figures, rho_interval
 from collector.stats import spearman
 
@@ -90,10 +90,11 @@ def t3_tradeoff_shares(selection_shares: pd.DataFrame, human_t3: pd.DataFrame) -
     return conform(out, T3_TRADEOFF_SHARES)
 
 
-def t3_human_alignment(selection_shares: pd.DataFrame, answers: pd.DataFrame, human_t3: pd.DataFrame,
+def t3_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t3: pd.DataFrame,
                        measures: pd.DataFrame, n_resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
     """One row per (study, model, setting, human group, measure): rho over the (conflict, side) points.
 
+    ``choices`` is ``int_replicate_choices_counted`` (or ``answers``);
     ``measures`` is ``hits.measure_options``: which choices each measure counts.
     """
     item_sides = tradeoff_rows(selection_shares)
@@ -103,14 +104,13 @@ def t3_human_alignment(selection_shares: pd.DataFrame, answers: pd.DataFrame, hu
     shares = t3_tradeoff_shares(selection_shares, human_t3)
     shares = shares[shares["context"] == ALL_CONTEXTS]
     human = human_t3_long(human_t3)
-    hits = answer_hits(answers, measures, "tradeoff")
+    matrices = hit_matrices(choices, measures, "tradeoff")
     out = []
     for (study, model, setting, measure), points in shares.groupby(["study", "model", "setting", "measure"],
                                                                     sort=True):
         points = points.set_index(["value_a", "value_b", "side"])["share"]
-        own = hits[(hits["study"] == study) & (hits["model"] == model) & (hits["setting"] == setting)
-                   & (hits["measure"] == measure)]
-        matrix, keys = hit_matrix(own, ["item", "value"]) if len(own) else (pd.DataFrame(), [])
+        hm = matrices.get((study, model, setting, measure))
+        matrix, keys = (hm.frame(), [(i, v) for i, _, v, _ in hm.keys]) if hm is not None else (pd.DataFrame(), [])
         items = item_sides[(item_sides["study"] == study) & (item_sides["model"] == model)
                            & (item_sides["setting"] == setting) & (item_sides["measure"] == measure)]
         for group, ref in human[human["measure"] == measure].groupby("group", sort=False):

@@ -2,14 +2,25 @@
 
 Modules: correlation (Spearman, Lin's CCC, calibration slope), sets
 (Jaccard, top-k, threshold sets), bootstrap (replicate-clustered
-intervals), distribution (ordinal answer similarity), robustness (T1
+intervals, vectorised over resamples), figures (shares rebuilt from per-run
+hits for every resample at once), distribution (ordinal answer similarity), robustness (T1
 order robustness) and consistency (T4 vs implied ranks).
 """
 
-from collector.stats.bootstrap import SpearmanCI, cluster_bootstrap, share_ci, spearman_ci
+from collector.stats.bootstrap import (
+    SpearmanCI,
+    cluster_bootstrap,
+    percentile_interval,
+    resample_counts,
+    rowwise_spearman,
+    rowwise_top_k_jaccard,
+    share_ci,
+    spearman_ci,
+)
 from collector.stats.consistency import classify, classify_all, implied_ranks, summary_shares
 from collector.stats.correlation import calibration_slope, lins_ccc, spearman
 from collector.stats.distribution import js_similarity, representativeness
+from collector.stats.figures import figures_from_counts
 from collector.stats.robustness import (
     RobustnessSummary,
     count_stdev,
@@ -31,6 +42,11 @@ __all__ = [
     "share_ci",
     "spearman_ci",
     "SpearmanCI",
+    "resample_counts",
+    "percentile_interval",
+    "rowwise_spearman",
+    "rowwise_top_k_jaccard",
+    "figures_from_counts",
     "representativeness",
     "js_similarity",
     "count_stdev",

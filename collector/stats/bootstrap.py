@@ -22,6 +22,7 @@ NaN, the interval is (nan, nan).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -29,12 +30,17 @@ import pandas as pd
 from scipy import stats
 
 from collector.stats.correlation import spearman, DECIMALS
+from collector.stats.sets import jaccard
 
 __all__ = [
     "cluster_bootstrap",
     "share_ci",
     "spearman_ci",
     "SpearmanCI",
+    "resample_counts",
+    "percentile_interval",
+    "rowwise_spearman",
+    "rowwise_top_k_jaccard",
 ]
 
 
@@ -61,6 +67,34 @@ def _check_args(n_resamples: int, alpha: float) -> None:
 def _draws(n_clusters: int, n_resamples: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     return rng.integers(0, n_clusters, size=(n_resamples, n_clusters))
+
+
+def resample_counts(n_clusters: int, n_resamples: int, seed: int) -> np.ndarray:
+    """n_resamples x n_clusters: ``times[b, r]`` = how often cluster r is drawn in resample b.
+
+    The draws of every function here (clusters numbered in sorted id order),
+    as weights: a statistic that is a sum over runs is ``times @ per_run``
+    for all resamples at once, instead of one stacked frame per resample.
+    The counts are floats (exact), ready for matrix products, and the array
+    is read-only and shared: the intervals with the same number of runs and
+    seed resample the same way, so the draws are made once.
+    """
+    return _resample_counts(int(n_clusters), int(n_resamples), int(seed))
+
+
+@lru_cache(maxsize=8)
+def _resample_counts(n_clusters: int, n_resamples: int, seed: int) -> np.ndarray:
+    draws = _draws(n_clusters, n_resamples, seed)
+    times = np.empty((n_resamples, n_clusters))
+    for b, row in enumerate(draws):  # a bincount per row beats one over all offsets (cache-sized)
+        times[b] = np.bincount(row, minlength=n_clusters)
+    times.setflags(write=False)
+    return times
+
+
+def percentile_interval(values: np.ndarray, alpha: float = 0.05) -> tuple[float, float]:
+    """alpha/2 and 1 - alpha/2 quantiles (numpy linear) of the non-NaN values; NaN if none."""
+    return _percentile_interval(np.asarray(values, dtype=float), alpha)
 
 
 def _percentile_interval(values: np.ndarray, alpha: float) -> tuple[float, float]:
@@ -147,11 +181,7 @@ def _selection_array(selection: pd.DataFrame | np.ndarray) -> tuple[np.ndarray, 
 def _bootstrap_shares(matrix: np.ndarray, n_resamples: int, seed: int) -> np.ndarray:
     """n_resamples x values array of shares over resampled replicates."""
     n_rep = matrix.shape[0]
-    draws = _draws(n_rep, n_resamples, seed)
-    # times[b, r] = how often replicate r was drawn in resample b
-    offsets = (draws + n_rep * np.arange(n_resamples)[:, None]).ravel()
-    times = np.bincount(offsets, minlength=n_resamples * n_rep).reshape(n_resamples, n_rep)
-    return times @ matrix / n_rep
+    return resample_counts(n_rep, n_resamples, seed) @ matrix / n_rep
 
 
 def share_ci(
@@ -234,3 +264,73 @@ def spearman_ci(
     boot = _bootstrap_shares(matrix, n_resamples, seed)
     low, high = _percentile_interval(_rowwise_spearman(boot, human), alpha)
     return SpearmanCI(rho, p, low, high)
+
+
+def _order_pattern(values: np.ndarray) -> bytes:
+    """Order, ties and gaps of ``values``: vectors with the same pattern have the same rho.
+
+    Each entry becomes the number of entries below it (equal values get the
+    same number), with NaN marked separately (NaN is first put above every
+    number).
+    """
+    missing = np.isnan(values)
+    filled = np.where(missing, np.inf, values)
+    below = np.searchsorted(np.sort(filled), filled)
+    return below.tobytes() + missing.tobytes()
+
+
+def rowwise_spearman(boot: np.ndarray, human: Sequence[float] | np.ndarray) -> np.ndarray:
+    """``spearman(row, human)[0]`` for every row of ``boot`` (resamples x points), at once.
+
+    Rows without NaN are ranked and correlated with numpy in one go; a row
+    with a NaN (a point without answers in that resample) loses that pair,
+    as ``spearman`` drops it, and goes through ``spearman`` itself -- once
+    per distinct order pattern, since rho depends on nothing else.
+    """
+    boot = np.atleast_2d(np.asarray(boot, dtype=float))
+    human = np.asarray(human, dtype=float).ravel()
+    if boot.shape[1] != human.size:
+        raise ValueError(f"{boot.shape[1]} points per resample but {human.size} human figures")
+    keep = ~np.isnan(np.round(human, DECIMALS))
+    boot, human = boot[:, keep], human[keep]
+    out = np.full(boot.shape[0], np.nan)
+    rounded = np.round(human, DECIMALS)
+    if human.size < 3 or np.all(rounded == rounded[0]):
+        return out  # too few points, or constant human figures: rho is undefined for every row
+    complete = ~np.isnan(boot).any(axis=1)
+    if complete.any():
+        out[complete] = _rowwise_spearman(boot[complete], human)
+    seen: dict[bytes, float] = {}
+    for i in np.flatnonzero(~complete):
+        pattern = _order_pattern(np.round(boot[i], DECIMALS))
+        if pattern not in seen:
+            seen[pattern] = spearman(boot[i], human)[0]
+        out[i] = seen[pattern]
+    return out
+
+
+def rowwise_top_k_jaccard(scores: np.ndarray, labels: Sequence[str], reference: frozenset[str] | set[str],
+                          k: int) -> np.ndarray:
+    """``jaccard(top_k(dict(zip(labels, row)), k), reference)`` for every row of ``scores``.
+
+    The top k of each row are found with one lexsort over all rows, ordered
+    as ``collector.stats.top_k`` orders them: NaN last, then score high to
+    low, then label name ascending.
+    """
+    scores = np.atleast_2d(np.asarray(scores, dtype=float))
+    labels = list(labels)
+    if scores.shape[1] != len(labels):
+        raise ValueError(f"{scores.shape[1]} scores per row but {len(labels)} labels")
+    if k < 0:
+        raise ValueError(f"k must be >= 0, got {k}")
+    size = min(k, len(labels))
+    reference = set(reference)
+    if size == 0:
+        return np.full(scores.shape[0], jaccard(set(), reference))
+    name_rank = np.broadcast_to(np.argsort(np.argsort(np.array(labels, dtype=object), kind="stable")),
+                                scores.shape)
+    missing = np.isnan(scores)
+    order = np.lexsort((name_rank, np.where(missing, 0.0, -scores), missing), axis=1)[:, :size]
+    in_reference = np.array([label in reference for label in labels])
+    inter = in_reference[order].sum(axis=1)
+    return inter / (size + len(reference) - inter)
