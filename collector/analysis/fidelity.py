@@ -55,7 +55,8 @@ from collector.analysis.runs import as_choices
 from collector.analysis.t1 import selection_matrices, t1_shares
 from collector.analysis.t2 import human_t2_long, t2_shares
 from collector.analysis.t3 import human_t3_long, orient, t3_tradeoff_shares, tradeoff_rows
-from collector.stats import calibration_slope, figures_from_counts, lins_ccc, resample_counts, spearman
+from collector.stats import (calibration_slope, figures_from_counts, lins_ccc, percentile_interval, resample_counts,
+                             spearman)
 from collector.stats.figures import MEAN_OF_SHARES, POOLED
 
 STATISTICS = ("spearman_rho", "slope", "lins_ccc")
@@ -136,15 +137,6 @@ def _scalar_statistics(x: np.ndarray, y: np.ndarray, out: dict[str, np.ndarray],
     return out
 
 
-def percentile_interval(values: np.ndarray, alpha: float = ALPHA) -> tuple[float, float]:
-    """alpha/2 and 1 - alpha/2 quantiles (numpy linear) of the non-NaN values; NaN if none."""
-    finite = values[~np.isnan(values)]
-    if finite.size == 0:
-        return (float("nan"), float("nan"))
-    low, high = np.quantile(finite, [alpha / 2, 1 - alpha / 2])
-    return (float(low), float(high))
-
-
 # -- resampling the per-run hits ------------------------------------------------------------
 
 def weights_for(keys: Sequence[tuple], wanted: Sequence[Sequence[tuple]]) -> np.ndarray:
@@ -189,7 +181,7 @@ def _row(base: dict, model_figs: pd.Series, human_figs: pd.Series, boot: np.ndar
     if boot is not None and columns is not None and x.size and len(boot):
         resampled = boot[:, np.asarray(columns)[keep]]
         for name, values in rowwise_statistics(resampled, y).items():
-            row[f"{name}_ci_low"], row[f"{name}_ci_high"] = percentile_interval(values)
+            row[f"{name}_ci_low"], row[f"{name}_ci_high"] = percentile_interval(values, ALPHA)
     return row
 
 

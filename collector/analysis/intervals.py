@@ -10,8 +10,9 @@ against the fixed human figures.
 It draws the resamples of ``collector.stats.cluster_bootstrap`` (clusters in
 replicate order, the same seed gives the same draws) but never stacks a
 resample: ``collector.stats.resample_counts`` gives how often each run is
-drawn, the figures of all resamples are matrix products
-(``collector.stats.figures_from_counts``) and rho is computed row-wise
+drawn, each column's answers and hits in every resample are two matrix
+products (``ResampledHits``, once per matrix), the figures follow from
+those (``collector.stats.figures``) and rho is computed row-wise
 (``collector.stats.rowwise_spearman``), so the cost no longer grows with
 runs x resamples in Python.
 """
@@ -25,7 +26,7 @@ import pandas as pd
 
 from collector.stats import figures_from_counts, percentile_interval, resample_counts, rowwise_spearman
 from collector.stats.bootstrap import _order_pattern  # noqa: F401  (re-exported: what makes two rhos equal)
-from collector.stats.figures import MEAN_OF_SHARES, POOLED
+from collector.stats.figures import MEAN_OF_SHARES, POOLED, column_counts, combine_columns
 
 
 @dataclass(frozen=True)
@@ -56,15 +57,6 @@ class Figures:
                                    self.how)[0]
 
 
-def _narrowed(data: np.ndarray, figures: Figures) -> tuple[np.ndarray, Figures]:
-    """Only the columns the figures use (a per-context figure reads 7 of 28), renumbered."""
-    used = sorted({c for cols in figures.columns for c in cols})
-    position = {c: i for i, c in enumerate(used)}
-    narrowed = Figures(tuple(tuple(position[c] for c in cols) for cols in figures.columns), figures.how,
-                       n_columns=len(used))
-    return data[:, used], narrowed
-
-
 def figures_for(keys: Sequence[tuple], wanted: Sequence[Sequence[tuple]], how: str = MEAN_OF_SHARES) -> Figures:
     """Figures whose columns are the hit-matrix ``keys`` listed in each entry of ``wanted``."""
     position = {key: i for i, key in enumerate(keys)}
@@ -77,23 +69,48 @@ def rebuilt_figures(matrix: pd.DataFrame, figures: Figures) -> np.ndarray:
     return figures.compute(matrix.drop(columns="replicate").to_numpy(dtype=float))
 
 
+@dataclass(frozen=True)
+class ResampledHits:
+    """Answers and hits per (resample, hit-matrix column): every figure of every resample follows.
+
+    A T2 matrix serves a figure per context and the pooled one, for each
+    human group: drawing and summing its runs once serves them all.
+    """
+
+    counts: np.ndarray
+    sums: np.ndarray
+
+    @classmethod
+    def of(cls, matrix: pd.DataFrame, n_resamples: int, seed: int) -> ResampledHits:
+        """Resample the replicates of a ``hit_matrix``-layout frame (rows sharing a replicate are one cluster)."""
+        if list(matrix.columns[:1]) != ["replicate"]:
+            raise ValueError("the hit matrix must start with its replicate column")
+        cluster, replicates = pd.factorize(matrix["replicate"], sort=True)
+        if (cluster < 0).any():
+            raise ValueError("'replicate' has missing cluster ids")
+        times = resample_counts(len(replicates), n_resamples, seed)
+        if len(cluster) != len(replicates) or (cluster != np.arange(len(cluster))).any():
+            times = times[:, cluster]  # rows not one per replicate in order: weight each row by its cluster
+        return cls(*column_counts(times, matrix.drop(columns="replicate").to_numpy(dtype=float)))
+
+
 def rho_interval(matrix: pd.DataFrame, figures: Figures, human: Sequence[float], n_resamples: int,
-                 seed: int, alpha: float = 0.05) -> tuple[float, float]:
+                 seed: int, alpha: float = 0.05, resampled: ResampledHits | None = None) -> tuple[float, float]:
     """Percentile interval of rho(figures, human), resampling the matrix's replicates.
 
     ``matrix`` is a ``replicate`` column and then the hit columns (the
     ``hit_matrix`` layout). Rows sharing a replicate are one cluster.
     Equal, for the same seed, to ``cluster_bootstrap`` of
-    ``spearman(figures.compute(resample), human)``.
+    ``spearman(figures.compute(resample), human)``. ``resampled``
+    (``ResampledHits.of`` the same matrix, resamples and seed) saves
+    redoing the draws for another figure set of the matrix.
     """
     if matrix.empty:
         return (float("nan"), float("nan"))
-    if list(matrix.columns[:1]) != ["replicate"]:
-        raise ValueError("the hit matrix must start with its replicate column")
-    cluster, replicates = pd.factorize(matrix["replicate"], sort=True)
-    if (cluster < 0).any():
-        raise ValueError("'replicate' has missing cluster ids")
-    data, figures = _narrowed(matrix.drop(columns="replicate").to_numpy(dtype=float), figures)
-    times = resample_counts(len(replicates), n_resamples, seed)[:, cluster]
-    boot = figures_from_counts(times, data, figures.weights, figures.how)
+    if resampled is None:
+        resampled = ResampledHits.of(matrix, n_resamples, seed)
+    width = resampled.counts.shape[1]
+    weights = np.zeros((len(figures.columns), width))
+    weights[:, : min(width, figures.weights.shape[1])] = figures.weights[:, :width]
+    boot = combine_columns(resampled.counts, resampled.sums, weights, figures.how)
     return percentile_interval(rowwise_spearman(boot, np.asarray(human, dtype=float)), alpha)

@@ -7,9 +7,10 @@ table: one row per (study, model, item, setting, replicate, status, choice),
 null choice for a refusal or an invalid answer, with ``first_position``
 (lowest answer position of the choice) and ``n_responses``.
 
-* ``from_arrow`` turns the model, read as Arrow, into pandas with every
-  string column categorical (reading a million strings as Python objects
-  costs seconds; as dictionary codes, milliseconds);
+* ``read_choices`` / ``from_arrow`` turn the model (the task kinds a mart
+  needs), read as Arrow, into pandas with every string column categorical
+  (reading a million strings as Python objects costs seconds; as
+  dictionary codes, milliseconds);
 * ``replicate_choices`` computes the same table from ``answers`` in pandas,
   and ``as_choices`` accepts either, so the builders (and their tests) can
   be handed the hand-built ``answers`` frames;
@@ -47,6 +48,20 @@ def from_arrow(table) -> pd.DataFrame:
         if isinstance(frame[name].dtype, pd.CategoricalDtype):  # dictionary order is arrival order
             frame[name] = frame[name].cat.reorder_categories(sorted(frame[name].cat.categories))
     return frame
+
+
+def read_choices(relation, task_kinds: tuple[str, ...] = KINDS) -> pd.DataFrame:
+    """The rows of ``task_kinds`` of a DuckDB relation of ``int_replicate_choices_counted``, via ``from_arrow``.
+
+    A mart about one task reads its task's runs only (T1 is a few percent
+    of the rows).
+    """
+    unknown = set(task_kinds) - set(KINDS)
+    if unknown:
+        raise ValueError(f"unknown task kinds {sorted(unknown)}; the runs' choices hold {list(KINDS)}")
+    if set(task_kinds) != set(KINDS):
+        relation = relation.filter("task_kind in (" + ", ".join(f"'{k}'" for k in sorted(task_kinds)) + ")")
+    return from_arrow(relation.arrow())
 
 
 def replicate_choices(answers: pd.DataFrame) -> pd.DataFrame:

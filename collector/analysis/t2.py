@@ -17,7 +17,7 @@ import pandas as pd
 
 from collector.analysis.frames import (ALL_CONTEXTS, FLOAT, INT, STR, check_same_shares, conform, require)
 from collector.analysis.hits import hit_matrices
-from collector.analysis.intervals import figures_for, rebuilt_figures, rho_interval
+from collector.analysis.intervals import ResampledHits, figures_for, rebuilt_figures, rho_interval
 from collector.stats import spearman
 
 T2_SHARES = {
@@ -81,6 +81,7 @@ def t2_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, hu
         contexts = sorted(set(model_rows["context"]) - {ALL_CONTEXTS})
         hm = matrices.get((study, model, setting, measure))
         matrix, keys = (hm.frame(), [(c, v) for _, c, v, _ in hm.keys]) if hm is not None else (pd.DataFrame(), [])
+        resampled = ResampledHits.of(matrix, n_resamples, seed) if keys else None
         for (group, context), ref in human[human["measure"] == measure].groupby(["group", "context"], sort=False):
             point = model_rows[model_rows["context"] == context].set_index("value")["share"]
             if point.empty:
@@ -99,6 +100,6 @@ def t2_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, hu
                 check_same_shares(point[values], pd.Series(rebuilt_figures(matrix, figures), index=values),
                                   f"T2 {study}/{model}/{setting}/{context}/{measure}")
                 row["ci_low"], row["ci_high"] = rho_interval(matrix, figures, ref[values].to_numpy(),
-                                                             n_resamples, seed)
+                                                             n_resamples, seed, resampled=resampled)
             rows.append(row)
     return conform(rows, T2_HUMAN_ALIGNMENT)

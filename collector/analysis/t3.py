@@ -21,7 +21,7 @@ import pandas as pd
 from collector.analysis.frames import (ALL_CONTEXTS, FLOAT, HUMAN_GROUPS, INT, STR, check_same_shares, conform,
                                        require)
 from collector.analysis.hits import hit_matrices
-from collector.analysis.intervals import POOLED, figures_for, rebuilt_figures, rho_interval
+from collector.analysis.intervals import POOLED, ResampledHits, figures_for, rebuilt_figures, rho_interval
 from collector.stats import spearman
 
 T3_TRADEOFF_SHARES = {
@@ -113,6 +113,9 @@ def t3_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, hu
         matrix, keys = (hm.frame(), [(i, v) for i, _, v, _ in hm.keys]) if hm is not None else (pd.DataFrame(), [])
         items = item_sides[(item_sides["study"] == study) & (item_sides["model"] == model)
                            & (item_sides["setting"] == setting) & (item_sides["measure"] == measure)]
+        resampled = ResampledHits.of(matrix, n_resamples, seed) if keys else None
+        side_columns = {point: list(zip(side_rows["item"], side_rows["value"]))
+                        for point, side_rows in items.groupby(["value_a", "value_b", "side"], sort=False)}
         for group, ref in human[human["measure"] == measure].groupby("group", sort=False):
             ref = ref.set_index(["value_a", "value_b", "side"])["human_share"]
             index = points.index.intersection(ref.index)
@@ -123,13 +126,11 @@ def t3_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, hu
                    "spearman_rho": rho, "p_value": p, "n_points": len(index)}
             if keys and len(index):
                 # each point's columns: its side in every item of the conflict (directions x contexts)
-                wanted = [[(item, value) for item, value in zip(side_rows["item"], side_rows["value"])]
-                          for side_rows in (items[(items["value_a"] == a) & (items["value_b"] == b)
-                                                  & (items["side"] == s)] for a, b, s in index)]
+                wanted = [side_columns.get(point, []) for point in index]
                 figures = figures_for(keys, wanted, how=POOLED)
                 check_same_shares(points[index], pd.Series(rebuilt_figures(matrix, figures), index=index),
                                   f"T3 {study}/{model}/{setting}/{measure}")
                 row["ci_low"], row["ci_high"] = rho_interval(matrix, figures, ref[index].to_numpy(),
-                                                             n_resamples, seed)
+                                                             n_resamples, seed, resampled=resampled)
             out.append(row)
     return conform(out, T3_HUMAN_ALIGNMENT)

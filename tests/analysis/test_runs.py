@@ -13,7 +13,8 @@ import pytest
 from collector.analysis import (profile_fidelity, selection_share_intervals, t1_human_alignment, t2_human_alignment,
                                 t3_distribution_similarity, t3_human_alignment)
 from collector.analysis.hits import hit_matrices
-from collector.analysis.runs import CHOICE_COLUMNS, as_choices, first_choices, from_arrow, replicate_choices
+from collector.analysis.runs import (CHOICE_COLUMNS, as_choices, first_choices, from_arrow, read_choices,
+                                   replicate_choices)
 from collector.analysis.t1 import _jaccard_interval
 from collector.stats import cluster_bootstrap, jaccard, top_k
 
@@ -141,3 +142,18 @@ def test_distribution_counts_runs_not_rows():
     from_choices = t3_distribution_similarity(_categorical(replicate_choices(answers)), items, options, human)
     pd.testing.assert_frame_equal(from_answers, from_choices)
     assert tuple(from_choices.iloc[0][["n_answers", "n_mapped", "n_refusals", "n_invalid"]]) == (8, 6, 1, 1)
+
+
+def test_read_choices_reads_the_task_kinds_asked_for():
+    import duckdb
+
+    answers, _ = _random_study(4, n_runs=5)
+    choices = replicate_choices(answers)
+    con = duckdb.connect()
+    con.register("choices_frame", choices)
+    relation = con.sql("select * from choices_frame")
+    rate = read_choices(relation, ("rate",))
+    assert set(rate["task_kind"]) == {"rate"} and len(rate) == (choices["task_kind"] == "rate").sum()
+    assert len(read_choices(relation)) == len(choices)
+    with pytest.raises(ValueError, match="unknown task kinds"):
+        read_choices(relation, ("rank",))

@@ -5,7 +5,7 @@ Glue only: the table shaping is collector.analysis.fidelity, the statistics coll
 """
 from collector.analysis import profile_fidelity
 from collector.analysis.hits import measure_options
-from collector.analysis.runs import from_arrow
+from collector.analysis.runs import read_choices
 
 
 def model(dbt, session):
@@ -13,7 +13,7 @@ def model(dbt, session):
     measures = measure_options(dbt.ref("stg_raw__items").df(), dbt.ref("stg_raw__options").df())
     return profile_fidelity(
         dbt.ref("selection_shares").df(),
-        from_arrow(dbt.ref("int_replicate_choices_counted").arrow()),
+        read_choices(dbt.ref("int_replicate_choices_counted")),
         dbt.ref("human_t1_top5").df(),
         dbt.ref("human_t2_importance").df(),
         dbt.ref("human_t3_tradeoffs").df(),

@@ -3,14 +3,14 @@
 Glue only: the table shaping is collector.analysis.t1, the statistics collector.stats.
 """
 from collector.analysis import t1_human_alignment
-from collector.analysis.runs import from_arrow
+from collector.analysis.runs import read_choices
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     return t1_human_alignment(
         dbt.ref("selection_shares").df(),
-        from_arrow(dbt.ref("int_replicate_choices_counted").arrow()),
+        read_choices(dbt.ref("int_replicate_choices_counted"), ("select",)),
         dbt.ref("human_t1_top5").df(),
         n_resamples=int(dbt.config.meta_get("bootstrap_resamples", 1000)),
         seed=int(dbt.config.meta_get("bootstrap_seed", 0)),

@@ -4,13 +4,13 @@
 Glue only: the table shaping is collector.analysis.distribution, the statistics collector.stats.
 """
 from collector.analysis import t3_distribution_similarity
-from collector.analysis.runs import from_arrow
+from collector.analysis.runs import read_choices
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     return t3_distribution_similarity(
-        from_arrow(dbt.ref("int_replicate_choices_counted").arrow()),
+        read_choices(dbt.ref("int_replicate_choices_counted"), ("tradeoff",)),
         dbt.ref("stg_raw__items").df(),
         dbt.ref("stg_raw__options").df(),
         dbt.ref("human_t3_tradeoffs").df(),

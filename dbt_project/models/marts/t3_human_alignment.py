@@ -4,7 +4,7 @@ Glue only: the table shaping is collector.analysis.t3, the statistics collector.
 """
 from collector.analysis import t3_human_alignment
 from collector.analysis.hits import measure_options
-from collector.analysis.runs import from_arrow
+from collector.analysis.runs import read_choices
 
 
 def model(dbt, session):
@@ -12,7 +12,7 @@ def model(dbt, session):
     measures = measure_options(dbt.ref("stg_raw__items").df(), dbt.ref("stg_raw__options").df())
     return t3_human_alignment(
         dbt.ref("selection_shares").df(),
-        from_arrow(dbt.ref("int_replicate_choices_counted").arrow()),
+        read_choices(dbt.ref("int_replicate_choices_counted"), ("tradeoff",)),
         dbt.ref("human_t3_tradeoffs").df(),
         measures,
         n_resamples=int(dbt.config.meta_get("bootstrap_resamples", 1000)),
