@@ -47,14 +47,6 @@ def require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
         raise ValueError(f"{name} lacks columns {missing}; it has {list(frame.columns)}")
 
 
-def mapped(answers: pd.DataFrame, task_kind: str) -> pd.DataFrame:
-    """The answers of one task kind that mapped to an option (no refusals, no invalid)."""
-    require(answers, ["study", "model", "task", "task_kind", "item", "context", "setting",
-                      "replicate", "position", "choice", "value", "status"], "answers")
-    rows = answers[(answers["task_kind"] == task_kind) & (answers["status"] == "mapped")]
-    return rows.sort_values(["study", "model", "item", "setting", "replicate", "position"], kind="stable")
-
-
 def check_same_shares(point: pd.Series, rebuilt: pd.Series, what: str, tol: float = 1e-9) -> None:
     """The bootstrap rebuilds shares from answers; they must be the shares the mart reports.
 

@@ -87,7 +87,7 @@ def first_choices(choices: pd.DataFrame, task_kind: str) -> pd.DataFrame:
     """One row per mapped run of ``task_kind``: its first choice (lowest position), in run-key order.
 
     A rate or trade-off answer maps to one option; should one name two,
-    the first counts (as for the answers of record: ``frames.mapped``).
+    the first (lowest position) counts.
     """
     choices = as_choices(choices)
     rows = choices[(choices["task_kind"] == task_kind) & (choices["status"] == "mapped")
