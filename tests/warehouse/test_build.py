@@ -62,6 +62,11 @@ class Study:
         self.rows.append({**response_row(self.design, first["model"], first["item"], first["setting"],
                                          first["replicate"], "Dignity, Solidarity", first["options_shown"],
                                          seconds=5)})
+        # and a second ok row at the same instant as the one of record: the greater response_id wins
+        second = self.rows[1]
+        self.rows.append({**response_row(self.design, second["model"], second["item"], second["setting"],
+                                         second["replicate"], "Dignity, Solidarity", second["options_shown"],
+                                         seconds=10), "response_id": "0" * 32})
 
     def _answer(self, req, m_i: int, shown: list[str], labels: list[str]):
         kind, item, r = req.item.kind, req.item.item, req.replicate
@@ -200,7 +205,8 @@ def test_answers_contract(built):
     for c in ["response_id", "study", "model", "task", "item", "context", "setting", "replicate", "external_id",
               "position", "choice", "match_method", "status", "value", "task_kind", "n_choices", "invalid_reason"]:
         assert c in cols
-    # the latest ok row of a request key wins over an older ok row and a failed one
+    # the latest ok row of a request key wins over an older ok row, a failed one and a tie with a
+    # smaller response_id
     assert not query(db, "select * from answers join staging.stg_raw__responses r using (response_id) "
                          "where r.response_text = 'Dignity, Solidarity'")
     statuses = dict(query(db, "select status, count(distinct response_id) from answers group by 1"))

@@ -16,17 +16,54 @@ ok_rows as (
 
 ),
 
--- the latest ok row of each request key (an anti-join, not a window: no sort of a million keys)
+-- the latest ok row of each request key. Keys with two ok rows are rare (a re-import, two
+-- collectors at once), so they are found first with one aggregate, and only their rows are
+-- compared with each other: no self-join of a million keys.
+repeated_keys as (
+
+    select request_key
+    from ok_rows
+    group by request_key
+    having count(*) > 1
+
+),
+
+repeated_rows as (
+
+    select
+        ok_rows.request_key,
+        ok_rows.response_id,
+        ok_rows.completed_at
+
+    from ok_rows
+    inner join repeated_keys
+        on repeated_keys.request_key = ok_rows.request_key
+
+),
+
+superseded as (
+
+    select repeated_rows.response_id
+    from repeated_rows
+    where exists (
+        select 1
+        from repeated_rows as later
+        where later.request_key = repeated_rows.request_key
+            and (later.completed_at > repeated_rows.completed_at
+                or (later.completed_at = repeated_rows.completed_at
+                    and later.response_id > repeated_rows.response_id))
+    )
+
+),
+
 latest as (
 
     select ok_rows.*
     from ok_rows
     where not exists (
         select 1
-        from ok_rows as later
-        where later.request_key = ok_rows.request_key
-            and (later.completed_at > ok_rows.completed_at
-                or (later.completed_at = ok_rows.completed_at and later.response_id > ok_rows.response_id))
+        from superseded
+        where superseded.response_id = ok_rows.response_id
     )
 
 ),
