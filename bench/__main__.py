@@ -61,7 +61,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="run only this suite (repeatable): throughput, ratelimit, writepath, import, memory, "
                          "planning, normalise, build, scaling")
     ap.add_argument("--out", type=Path, default=RESULTS, help=f"results file (default: {RESULTS})")
+    ap.add_argument("--markdown", action="store_true",
+                    help="run nothing: print the results file as a Markdown table (as in the README)")
     args = ap.parse_args(argv)
+    if args.markdown:
+        if not args.out.exists():
+            ap.error(f"{args.out} not found: run `make bench` first")
+        print(markdown(json.loads(args.out.read_text())))
+        return 0
     suites = _suites(args.quick)
     names = args.only or [n for n in suites if not (args.quick and n == "scaling")]
     unknown = [n for n in names if n not in suites]
@@ -104,6 +111,28 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(figures)} figures in {out['seconds']:.0f} s: {len(failed)} FAIL, "
           f"{sum(f.passed is None for f in figures)} skipped; written to {args.out}", flush=True)
     return 1 if failed else 0
+
+
+def _value(f: dict) -> str:
+    v = f["value"]
+    if v is None:
+        return "-"
+    if f.get("unit") == "/s":
+        return f"{v:,.0f}/s"
+    return f"{v:,.2f}" + (" x" if f.get("unit") == "x" else "")
+
+
+def markdown(results: dict) -> str:
+    """The figures of a results file as a Markdown table, with the machine they were measured on."""
+    m = results["machine"]
+    verdict = {True: "PASS", False: "FAIL", None: "info"}
+    lines = [f"Measured {results['when'][:10]} on {m['nproc']} cores ({m['cpu']}), {m['ram_gb']} GB RAM, "
+             f"Python {m['python']}{' (--quick)' if results.get('quick') else ''}; median of the rounds shown.",
+             "", "| figure | measured | target | | detail |", "| --- | --- | --- | --- | --- |"]
+    for f in results["figures"]:
+        detail = f["detail"].replace("|", "/")
+        lines.append(f"| {f['name']} | {_value(f)} | {f['target']} | {verdict[f['passed']]} | {detail} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
