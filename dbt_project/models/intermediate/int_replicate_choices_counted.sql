@@ -33,7 +33,7 @@ final as (
 
         -- measures
         min(position) as first_position,
-        -- a response names a choice once (assert_answer_rows_well_formed), so rows are
+        -- a response names a choice once (unique response_id, choice test on answers), so rows are
         -- responses: no distinct count over a million ids
         count(*) as n_responses
 

@@ -149,7 +149,7 @@ selections as (
         answers.setting,
         measure_options.value,
         measure_options.measure,
-        -- a response names a choice once (assert_answer_rows_well_formed) and a measure lists an
+        -- a response names a choice once (unique response_id, choice on answers) and a measure lists an
         -- option once, so rows are responses: no distinct count over a million ids
         count(*) as selections
 
