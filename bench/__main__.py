@@ -117,9 +117,12 @@ def _value(f: dict) -> str:
     v = f["value"]
     if v is None:
         return "-"
-    if f.get("unit") == "/s":
+    unit = f.get("unit") or ""
+    if unit == "/s":
         return f"{v:,.0f}/s"
-    return f"{v:,.2f}" + (" x" if f.get("unit") == "x" else "")
+    if unit == "x":
+        return f"{v:.3f} x"  # three places, as printed: 0.897 must not read as 0.90
+    return f"{v:,.1f} {unit}".rstrip()
 
 
 def markdown(results: dict) -> str:
