@@ -261,6 +261,10 @@ class Collector:
         self._stop = asyncio.Event() if False else None  # created in run() inside the loop
         self._rng = random.Random(rng_seed)
         self._limiters = {m.name: RateLimiter(m.spec.rpm, m.spec.tpm) for m in models}
+        # the same for every request of a model: built once, not once per request
+        self._params = {m.name: params_for(design, m.spec.params) for m in models}
+        self._params_json = {name: json.dumps(p, sort_keys=True) for name, p in self._params.items()}
+        self._timeouts = {m.name: aiohttp.ClientTimeout(total=m.spec.timeout_s) for m in models}
         self._unreachable: dict[str, int] = {}
         self._succeeded: set[str] = set()
 
@@ -353,13 +357,13 @@ class Collector:
     async def _one(self, session: aiohttp.ClientSession, m: ResolvedModel, req: PlannedRequest) -> dict[str, Any] | None:
         spec = m.spec
         messages, keys_shown, labels_shown = req.render(self.design.exp.system_prompt)
-        params = params_for(self.design, spec.params)
+        params = self._params[m.name]
         chat = ChatRequest(model=spec.model, messages=messages, params=params, seed=req.seed)
         http = m.provider.build(chat)
         est_tokens = sum(len(x["content"]) for x in messages) // 4 + 64
         limiter = self._limiters[m.name]
         requested_at = utcnow()
-        timeout = aiohttp.ClientTimeout(total=spec.timeout_s)
+        timeout = self._timeouts[m.name]
         attempts = 0
         rate_limited = 0  # 429s of this request, forgiven up to RATE_LIMITED_GRACE
         status: int | None = None
@@ -392,7 +396,7 @@ class Collector:
                         else:
                             self._succeeded.add(m.name)
                             limiter.answered(loop.time())
-                            return self._row(m, req, keys_shown, labels_shown, messages, params, "ok",
+                            return self._row(m, req, keys_shown, labels_shown, messages, "ok",
                                              completion=completion, http_status=status, attempts=attempts,
                                              latency_ms=latency_ms, requested_at=requested_at)
                     else:
@@ -432,7 +436,7 @@ class Collector:
             if m.name in self.stopped and status is None:
                 return None
             if not retryable or attempts - min(rate_limited, RATE_LIMITED_GRACE) >= spec.max_attempts:
-                return self._row(m, req, keys_shown, labels_shown, messages, params, "failed", error=error,
+                return self._row(m, req, keys_shown, labels_shown, messages, "failed", error=error,
                                  http_status=status, attempts=attempts, latency_ms=latency_ms,
                                  requested_at=requested_at)
             self.counters.retries += 1
@@ -446,7 +450,7 @@ class Collector:
         self.stopped.setdefault(m.name, reason)
 
     def _row(self, m: ResolvedModel, req: PlannedRequest, keys_shown: list[str], labels_shown: list[str],
-             messages: list[dict[str, str]], params: dict[str, Any], status: str, *, completion=None,
+             messages: list[dict[str, str]], status: str, *, completion=None,
              error: str | None = None, http_status: int | None, attempts: int, latency_ms: float | None,
              requested_at: datetime) -> dict[str, Any]:
         spec = m.spec
@@ -461,7 +465,7 @@ class Collector:
             "provider": spec.provider, "provider_model": spec.model, "item": req.item.item, "task": req.item.task,
             "context": req.item.context, "setting": req.setting.setting, "replicate": req.replicate,
             "external_id": None, "options_shown": keys_shown, "labels_shown": labels_shown,
-            "messages": json.dumps(messages, ensure_ascii=False), "params": json.dumps(params, sort_keys=True),
+            "messages": json.dumps(messages, ensure_ascii=False), "params": self._params_json[m.name],
             "seed": req.seed, "response_text": completion.text if completion else None,
             "finish_reason": completion.finish_reason if completion else None,
             "response_model": completion.response_model if completion else None, "status": status,
