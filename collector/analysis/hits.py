@@ -21,8 +21,7 @@ exactly the shares of ``selection_shares``.
 measure) at once, with numpy on the runs' codes: one row per replicate (the
 cluster the bootstrap resamples: run r of every item of a task), one
 column per (item, side), NaN where that run of that item has no mapped
-answer (refused, invalid, not collected). ``hits`` and ``hit_matrix`` give
-the same numbers as a long frame and one pivot, for reading and testing.
+answer (refused, invalid, not collected).
 
 Every function takes ``int_replicate_choices_counted`` (or ``answers``,
 see ``runs.as_choices``).
@@ -38,7 +37,6 @@ from collector.analysis.frames import require
 from collector.analysis.runs import codes, first_choices
 
 MEASURE_OPTION_COLUMNS = ["study", "item", "value", "opponent", "measure", "canonical"]
-HIT_COLUMNS = ["study", "model", "setting", "context", "item", "value", "opponent", "measure", "replicate", "hit"]
 
 # rate measures: how many of the top levels count
 RATE_TOP_LEVELS = {"extremely": 1, "very_or_extremely": 2}
@@ -72,40 +70,6 @@ def measure_options(items: pd.DataFrame, options: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def hits(choices: pd.DataFrame, measures: pd.DataFrame, task_kind: str) -> pd.DataFrame:
-    """One row per mapped run of ``task_kind`` x (value, measure) of its item, with hit 0/1.
-
-    ``value`` is what the measure is about: the rated value (rate) or the
-    side scored (trade-off, with ``opponent`` the other side).
-    """
-    rows = first_choices(choices, task_kind)
-    rows = rows[["study", "model", "setting", "context", "item", "replicate", "choice"]].astype(
-        {c: object for c in ["study", "model", "setting", "context", "item", "choice"]})
-    targets = measures[["study", "item", "value", "opponent", "measure"]].drop_duplicates()
-    scored = rows.merge(targets, on=["study", "item"])
-    counting = measures[["study", "item", "value", "measure", "canonical"]].assign(hit=1.0)
-    scored = scored.merge(counting.rename(columns={"canonical": "choice"}),
-                          on=["study", "item", "value", "measure", "choice"], how="left")
-    scored["hit"] = scored["hit"].fillna(0.0)
-    if scored.empty:
-        return pd.DataFrame(columns=HIT_COLUMNS)
-    return scored[HIT_COLUMNS]
-
-
-def hit_matrix(hits: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, list[tuple]]:
-    """Replicates x combinations of ``columns`` of hits, NaN where there is no answer.
-
-    Returns the frame -- a ``replicate`` column (the cluster for
-    ``cluster_bootstrap``) and then one float column per combination, named
-    0, 1, ... -- and the list of combinations (tuples) in column order.
-    Rows are in replicate order.
-    """
-    wide = hits.pivot_table(index="replicate", columns=columns, values="hit", aggfunc="first").sort_index()
-    keys = [k if isinstance(k, tuple) else (k,) for k in wide.columns]
-    frame = pd.DataFrame(wide.to_numpy(dtype=float), index=wide.index.rename("replicate")).reset_index()
-    return frame, keys
-
-
 @dataclass(frozen=True)
 class HitMatrix:
     """The hits of one (study, model, setting, measure): replicates x (item, context, value, opponent).
@@ -122,7 +86,7 @@ class HitMatrix:
     data: np.ndarray
 
     def frame(self, columns: list[int] | None = None) -> pd.DataFrame:
-        """The ``hit_matrix`` layout: ``replicate`` and one float column per key, named 0, 1, ...
+        """``replicate`` and one float column per key, named 0, 1, ...
 
         With ``columns`` (positions in ``keys``) only those, renumbered, and
         only the replicates with an answer in them.

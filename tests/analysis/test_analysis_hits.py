@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from collector.analysis.frames import conform, FLOAT, INT, STR
-from collector.analysis.hits import hit_matrix, hits, measure_options
+from collector.analysis.hits import hit_matrices, measure_options
 from collector.analysis.intervals import POOLED, Figures, _order_pattern, figures_for, rho_interval
 from collector.config import load_experiment
 from collector.design import Design
@@ -60,23 +60,27 @@ def test_measure_options_follow_an_edited_scale(design_frames):
 def test_hits_score_undecided_for_neither_side_and_skip_refusals():
     answers, shares = b.combine(b.t3("s", "m", {("medical", "Safety", "Transparency"): ["undecided", "probably_b",
                                                                                           None]}))
-    scored = hits(answers, b.measures_for(shares), "tradeoff")
-    assert set(scored["replicate"]) == {1, 2}
-    first = scored[scored["replicate"] == 1]
-    assert len(first) == 4 and (first["hit"] == 0).all()
-    second = scored[scored["replicate"] == 2].set_index(["value", "measure"])["hit"]
-    assert second[("Transparency", "definitely_or_probably")] == 1
-    assert second[("Transparency", "definitely")] == 0 and second[("Safety", "definitely_or_probably")] == 0
+    matrices = hit_matrices(answers, b.measures_for(shares), "tradeoff")
+    hit = {}
+    for measure in ("definitely", "definitely_or_probably"):
+        hm = matrices[("s", "m", "original", measure)]
+        assert list(hm.replicates) == [1, 2]  # the refusal (replicate 3) is no run of the matrix
+        for j, (_, _, value, _) in enumerate(hm.keys):
+            for i, replicate in enumerate(hm.replicates):
+                hit[(int(replicate), value, measure)] = hm.data[i, j]
+    first = [v for (r, _, _), v in hit.items() if r == 1]
+    assert len(first) == 4 and all(v == 0 for v in first)
+    assert hit[(2, "Transparency", "definitely_or_probably")] == 1
+    assert hit[(2, "Transparency", "definitely")] == 0 and hit[(2, "Safety", "definitely_or_probably")] == 0
 
 
 def test_hit_matrix_is_replicates_by_columns_with_nan_for_missing_answers():
     answers, shares = b.combine(b.t2("s", "m", {("medical", "Safety"): ["extremely_important", None, "important"],
                                                 ("medical", "Privacy"): ["important", "extremely_important"]}))
-    scored = hits(answers, b.measures_for(shares), "rate")
-    matrix, keys = hit_matrix(scored[scored["measure"] == "extremely"], ["value"])
-    assert keys == [("Privacy",), ("Safety",)]
-    assert list(matrix["replicate"]) == [1, 2, 3]
-    np.testing.assert_array_equal(matrix[[0, 1]].to_numpy(), [[0, 1], [1, np.nan], [np.nan, 0]])
+    hm = hit_matrices(answers, b.measures_for(shares), "rate")[("s", "m", "original", "extremely")]
+    assert [key[2] for key in hm.keys] == ["Privacy", "Safety"]
+    assert list(hm.replicates) == [1, 2, 3]
+    np.testing.assert_array_equal(hm.data, [[0, 1], [1, np.nan], [np.nan, 0]])
 
 
 def test_figures_mean_of_shares_and_pooled():
