@@ -1,7 +1,7 @@
 """Synthetic but realistic answer files: the shipped design, the simulated panel's messy texts.
 
 A million lines cost a few seconds: each (model, item, setting) gets a small
-pool of answers from the simulator (``collector.simulator.answer`` on the
+pool of answers from the simulator (``simulator.answer`` on the
 prompt the collector would send), and the lines cycle through it.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collector.collect import with_overrides
 from collector.config import Experiment, load_experiment
 from collector.design import Design
 from collector.plan import PlannedRequest, request_key
-from collector.simulator import PANEL, answer, get_profile
+from simulator import PANEL, answer, get_profile
 
 MODELS = tuple(p.name for p in PANEL)  # 8 simulated respondents
 POOL = 64  # at most this many distinct answers per (model, item, setting); lines cycle through them

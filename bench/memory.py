@@ -48,7 +48,7 @@ def collect_peak_rss(n_requests: int, concurrency: int = 64, latency_ms: float =
         exp_file = tmp / "bench.yaml"
         exp_file.write_text(yaml.safe_dump(experiment_data(base_url, concurrency, reps, study="bench_mem"),
                                            sort_keys=False))
-        cmd = [PYTHON, "-m", "collector.cli", "collect", str(exp_file), "--db", str(tmp / "mem.duckdb"),
+        cmd = [PYTHON, "-m", "aligned.cli", "collect", str(exp_file), "--db", str(tmp / "mem.duckdb"),
                "--no-progress"]
         # A small launcher starts it and reads getrusage(RUSAGE_CHILDREN).ru_maxrss: forked straight
         # from this (large) process, the child's peak would count our pages from before its exec.

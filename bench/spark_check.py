@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 
 from bench.warehouse import UNGATED, make_db
-from collector.warehouse import PROJECT_DIR
+from aligned.warehouse import PROJECT_DIR
 
 RAW_TABLES = ["studies", "items", "options", "settings", "models", "runs", "run_ends", "responses"]
 #: the SQL models: dbt-spark's session method runs no Python model (it submits them to a
@@ -75,7 +75,7 @@ def time_responses(db: Path) -> None:
 
 
 def duckdb_build(db: Path, work: Path) -> None:
-    from collector import warehouse
+    from aligned import warehouse
     # the bench's ungated vars: a small simulated study may exceed the mapping-coverage threshold
     # (a data test, which changes no model)
     rc = warehouse.build(db, exclude=EXCLUDE, quiet=True, dbt_vars=UNGATED, target_path=work / "duckdb_target",

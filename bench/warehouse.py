@@ -45,8 +45,8 @@ def shared_db(n_answers: int, models: tuple[str, ...] | None = None) -> tuple[Pa
 
 def available() -> str | None:
     """None when the warehouse can build, else why not."""
-    if not (ROOT / "collector" / "warehouse.py").exists():
-        return "collector/warehouse.py not found"
+    if not (ROOT / "aligned" / "warehouse.py").exists():
+        return "aligned/warehouse.py not found"
     if not (ROOT / "dbt_project.yml").exists() or not (ROOT / "dbt_project" / "models" / "marts").exists():
         return "no dbt project"
     return None
@@ -74,15 +74,15 @@ def aligned_build(db: Path, select: str | None = None, dbt_vars: dict | None = N
     """``aligned build [--select]`` in a subprocess: (wall seconds, run_results.json).
 
     With a selection, tests that also need unselected models are left out (dbt's "cautious"
-    indirect selection, through ``collector.warehouse.build``), so a part builds on its own.
+    indirect selection, through ``aligned.warehouse.build``), so a part builds on its own.
     """
     if select or dbt_vars:
-        code = ("import sys; from collector.warehouse import build; "
+        code = ("import sys; from aligned.warehouse import build; "
                 f"sys.exit(build({str(db)!r}, select={select!r}, indirect_selection='cautious', quiet=True, "
                 f"dbt_vars={dbt_vars!r}))")
         cmd = [PYTHON, "-c", code]
     else:
-        cmd = [PYTHON, "-m", "collector.cli", "build", "--db", str(db)]
+        cmd = [PYTHON, "-m", "aligned.cli", "build", "--db", str(db)]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=3600)
     wall = time.perf_counter() - t0

@@ -205,7 +205,7 @@ def _lock_message(path: Path, exc: Exception) -> str:
             if args:
                 sub = next((a for a in args[1:] if a in ("collect", "import", "demo", "build", "docs", "validate",
                                                          "report", "sql", "status")), None)
-                aligned = any(a == "collector.cli" or Path(a).name == "aligned" for a in args)
+                aligned = any(a == "aligned.cli" or Path(a).name == "aligned" for a in args)
                 what = (f"aligned {sub}" if aligned and sub else
                         "a dbt build" if any(Path(a).name == "dbt" for a in args) else
                         " ".join(" ".join(args).split())[:80])  # one line, even for `python -c "..."`

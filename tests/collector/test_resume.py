@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from collector.config import DEFAULT_EXPERIMENT
-from collector.simulator import SimulatorThread
+from simulator import SimulatorThread
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,7 @@ def _experiment(tmp_path: Path, replicates: int) -> Path:
 
 def _collect(exp: Path, db: Path, url: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "collector.cli", "collect", str(exp), "--db", str(db), "--simulator-url", url,
+        [sys.executable, "-m", "aligned.cli", "collect", str(exp), "--db", str(db), "--simulator-url", url,
          "--no-progress"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

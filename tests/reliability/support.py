@@ -48,12 +48,12 @@ def cli_env(extra: Mapping[str, str] | None = None, drop: tuple[str, ...] = ()) 
 
 def run_cli(argv: list[str], *, cwd: Path, env: Mapping[str, str] | None = None, subprocess_: bool = True,
             timeout: float = 90, stdin: str | None = None) -> CliResult:
-    """``python -m collector.cli ARGV`` as a real process, or ``collector.cli.main(ARGV)`` in this one."""
+    """``python -m aligned.cli ARGV`` as a real process, or ``aligned.cli.main(ARGV)`` in this one."""
     if subprocess_:
-        p = subprocess.run([sys.executable, "-m", "collector.cli", *argv], cwd=cwd, env=cli_env(env),
+        p = subprocess.run([sys.executable, "-m", "aligned.cli", *argv], cwd=cwd, env=cli_env(env),
                            capture_output=True, text=True, timeout=timeout, input=stdin if stdin is not None else "")
         return CliResult(p.returncode, p.stdout, p.stderr)
-    from collector.cli import main
+    from aligned.cli import main
     out, err = io.StringIO(), io.StringIO()
     saved_env = dict(os.environ)
     saved_cwd = os.getcwd()

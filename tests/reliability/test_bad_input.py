@@ -2,7 +2,7 @@
 database, 1 when a model had to be stopped), and writes nothing partial.
 
 Each row of CASES is one mistake. ``sub=True`` rows run as a real ``python -m
-collector.cli`` process; the others call ``collector.cli.main(argv)`` in this process
+aligned.cli`` process; the others call ``aligned.cli.main(argv)`` in this process
 (same code path, a second less each). The table in docs/reliability.md lists what
 every row prints; ``ALIGNED_RELIABILITY_TABLE=path pytest tests/reliability`` writes
 those lines (paths, ports and pids replaced by placeholders) to regenerate it.
@@ -168,7 +168,7 @@ CASES: list[Case] = [
     Case("locked-sql", ("sql", "select count(*) from raw.responses", "--db", "{db}"),
          "the database is locked by process {pid} (", code=3, setup="locked", db="same_rows"),
     Case("locked-build", ("build", "--db", "{db}"), "the database is locked", code=3, setup="locked",
-         db="same_rows", sub=True, needs="collector.warehouse"),
+         db="same_rows", sub=True, needs="aligned.warehouse"),
     # ---- import files
     Case("import-bad-json", IMPORT, "1 bad record(s), nothing imported: line 2: invalid JSON", setup="base",
          db="same_bytes", files={"answers.jsonl": GOOD_RECORDS[: GOOD_RECORDS.index("\n") + 1] + '{"model": "m",\n'},

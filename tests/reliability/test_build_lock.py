@@ -11,20 +11,20 @@ import time
 import duckdb
 import pytest
 
-from collector.simulator import SimulatorThread
+from simulator import SimulatorThread
 
 from .support import cli_env, run_cli, small_study, write_yaml
 
 
 def test_build_while_collect_holds_the_database_is_one_line_exit_3(tmp_path):
-    pytest.importorskip("collector.warehouse", reason="collector/warehouse.py does not exist yet")
+    pytest.importorskip("aligned.warehouse", reason="aligned/warehouse.py does not exist yet")
     exp = write_yaml(tmp_path / "busy.yaml", small_study(
         [{"name": "sim-us-public", "provider": "simulated", "model": "sim-us-public", "concurrency": 1}],
         replicates=25))  # 100 requests, one at a time, 150 ms each: the collect holds the file for 15 s or more
     db = tmp_path / "busy.duckdb"
     with SimulatorThread(latency_ms=150) as url:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "collector.cli", "collect", str(exp), "--db", str(db), "--simulator-url", url,
+            [sys.executable, "-m", "aligned.cli", "collect", str(exp), "--db", str(db), "--simulator-url", url,
              "--no-progress"], cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             deadline = time.monotonic() + 30

@@ -14,7 +14,7 @@ import pytest
 from collector.collect import CollectOptions, collect
 from collector.config import parse_experiment
 from collector.runner import RATE_LIMITED_GRACE
-from collector.simulator import SimulatorThread
+from simulator import SimulatorThread
 
 from .support import run_cli, shipped, small_study, write_yaml
 

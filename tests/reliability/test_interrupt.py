@@ -22,7 +22,7 @@ def _start(tmp_path: Path, url: str, **model) -> tuple[subprocess.Popen, Path]:
     exp = write_yaml(tmp_path / "int.yaml", small_study(
         [{"name": "gpt-test", "provider": "openai", "model": "gpt-test", "base_url": url, "concurrency": 2, **model}]))
     db = tmp_path / "int.duckdb"
-    proc = subprocess.Popen([sys.executable, "-m", "collector.cli", "collect", str(exp), "--db", str(db),
+    proc = subprocess.Popen([sys.executable, "-m", "aligned.cli", "collect", str(exp), "--db", str(db),
                              "--no-progress"], cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     return proc, db

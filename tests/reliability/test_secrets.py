@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from collector.simulator import SimulatorThread
+from simulator import SimulatorThread
 from tests.fakes.openai_fake import OpenAIFake
 from tests.fakes.server import serve_in_thread
 
@@ -57,7 +57,7 @@ def test_the_api_key_is_nowhere_in_what_aligned_writes_or_prints(tmp_path):
         argv = ["collect", str(exp), "--db", str(db)]
 
         # 1. kill -9 mid-run, so that the WAL holds uncheckpointed rows: read it before the rerun replays it
-        proc = subprocess.Popen([sys.executable, "-m", "collector.cli", *argv], cwd=tmp_path, env=cli_env(env),
+        proc = subprocess.Popen([sys.executable, "-m", "aligned.cli", *argv], cwd=tmp_path, env=cli_env(env),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         wal = Path(str(db) + ".wal")
         deadline = time.monotonic() + 30

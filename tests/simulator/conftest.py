@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from collector.simulator import SimulatorThread
+from simulator import SimulatorThread
 
 T1_VALUES = ["Safety", "Performance", "Privacy", "Accountability", "Transparency", "Social Good", "Fairness",
              "Sustainability", "Human Autonomy", "Dignity", "Inclusiveness", "Solidarity"]

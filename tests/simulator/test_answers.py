@@ -9,11 +9,11 @@ from collections import Counter
 import pytest
 from scipy.stats import spearmanr
 
-from collector.simulator import PANEL, Profile, answer, decide, get_profile, panel_model_names
-from collector.simulator.formatting import (EXPLANATIONS, OFF_FORMAT, RANKING_PREAMBLES, RATING_REASONS,
+from simulator import PANEL, Profile, answer, decide, get_profile, panel_model_names
+from simulator.formatting import (EXPLANATIONS, OFF_FORMAT, RANKING_PREAMBLES, RATING_REASONS,
                                             RATING_SENTENCES, REFUSALS, SELECTION_CLOSINGS, SELECTION_PREAMBLES,
                                             TRADEOFF_REASONS, TRADEOFF_SENTENCES, UNDECIDED, render)
-from collector.simulator.vocab import VALUES, find_values
+from simulator.vocab import VALUES, find_values
 
 from .conftest import LEVELS, T1_VALUES, all_prompts, t1_prompt, t2_prompt, t3_prompt, t4_prompt
 

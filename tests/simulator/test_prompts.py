@@ -5,8 +5,8 @@ import random
 
 import pytest
 
-from collector.simulator.prompts import parse_messages, parse_prompt
-from collector.simulator.vocab import find_context, story_value, value_of
+from simulator.prompts import parse_messages, parse_prompt
+from simulator.vocab import find_context, story_value, value_of
 
 from .conftest import CONTEXTS, LEVELS, STORIES, T1_SYNONYMS, T1_VALUES, t1_prompt, t2_prompt, t3_prompt, t4_prompt
 

@@ -19,7 +19,7 @@ import aiohttp
 import openai
 import pytest
 
-from collector.simulator import FAULT_KINDS, SimulatorThread, create_app, panel_model_names, start_simulator
+from simulator import FAULT_KINDS, SimulatorThread, create_app, panel_model_names, start_simulator
 
 from .conftest import t1_prompt, t2_prompt, t4_prompt
 
@@ -321,7 +321,7 @@ def test_start_simulator_on_a_running_loop():
 
 def test_module_entry_point_prints_the_url_first():
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "collector.simulator", "--port", "0", "--latency-ms", "0",
+    proc = subprocess.Popen([sys.executable, "-m", "simulator", "--port", "0", "--latency-ms", "0",
                              "--fault-rate", "0"], cwd=REPO, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:

@@ -1,8 +1,8 @@
 """Model x model Spearman's rho of T1 and T2 share vectors, every ordered pair (heatmap-ready).
 
-Glue only: the table shaping is collector.analysis.similarity, the statistics collector.stats.
+Glue only: the table shaping is alignstats.marts.similarity, the statistics alignstats.
 """
-from collector.analysis import model_similarity
+from alignstats.marts import model_similarity
 
 
 def model(dbt, session):

@@ -1,11 +1,11 @@
 """Profile fidelity (Lau et al. 2025): Spearman's rho, calibration slope and Lin's CCC of the
 model's T1/T2/T3 figures against each human group's, with replicate-clustered bootstrap intervals.
 
-Glue only: the table shaping is collector.analysis.fidelity, the statistics collector.stats.
+Glue only: the table shaping is alignstats.marts.fidelity, the statistics alignstats.
 """
-from collector.analysis import profile_fidelity
-from collector.analysis.hits import measure_options
-from collector.analysis.runs import read_choices
+from alignstats.marts import profile_fidelity
+from alignstats.marts.hits import measure_options
+from alignstats.marts.runs import read_choices
 
 
 def model(dbt, session):

@@ -1,10 +1,10 @@
 """Every selection_shares row with a replicate-clustered bootstrap interval of its share.
 
-Glue only: the table shaping is collector.analysis.share_intervals, the statistics collector.stats.
+Glue only: the table shaping is alignstats.marts.share_intervals, the statistics alignstats.
 """
-from collector.analysis import selection_share_intervals
-from collector.analysis.hits import measure_options
-from collector.analysis.runs import read_choices
+from alignstats.marts import selection_share_intervals
+from alignstats.marts.hits import measure_options
+from alignstats.marts.runs import read_choices
 
 
 def model(dbt, session):

@@ -1,9 +1,9 @@
 """T1 top-5 selection vs the human groups: Spearman's rho (bootstrap interval) and top-5 Jaccard.
 
-Glue only: the table shaping is collector.analysis.t1, the statistics collector.stats.
+Glue only: the table shaping is alignstats.marts.t1, the statistics alignstats.
 """
-from collector.analysis import t1_human_alignment
-from collector.analysis.runs import read_choices
+from alignstats.marts import t1_human_alignment
+from alignstats.marts.runs import read_choices
 
 
 def model(dbt, session):

@@ -1,8 +1,8 @@
 """T1 robustness to the order of the value list (original / reversed / shuffled), per model.
 
-Glue only: the table shaping is collector.analysis.robustness, the statistics collector.stats.
+Glue only: the table shaping is alignstats.marts.robustness, the statistics alignstats.
 """
-from collector.analysis import t1_robustness
+from alignstats.marts import t1_robustness
 
 
 def model(dbt, session):

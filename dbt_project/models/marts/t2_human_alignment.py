@@ -1,10 +1,10 @@
 """T2 importance shares vs the human groups, per context and pooled ('all').
 
-Glue only: the table shaping is collector.analysis.t2, the statistics collector.stats.
+Glue only: the table shaping is alignstats.marts.t2, the statistics alignstats.
 """
-from collector.analysis import t2_human_alignment
-from collector.analysis.hits import measure_options
-from collector.analysis.runs import read_choices
+from alignstats.marts import t2_human_alignment
+from alignstats.marts.hits import measure_options
+from alignstats.marts.runs import read_choices
 
 
 def model(dbt, session):

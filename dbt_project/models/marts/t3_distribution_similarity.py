@@ -1,10 +1,10 @@
 """T3 five-point answer distributions vs the human groups': OpinionQA representativeness
 (1 - W1/W1max) and 1 - Jensen-Shannon distance, pooled over directions and contexts.
 
-Glue only: the table shaping is collector.analysis.distribution, the statistics collector.stats.
+Glue only: the table shaping is alignstats.marts.distribution, the statistics alignstats.
 """
-from collector.analysis import t3_distribution_similarity
-from collector.analysis.runs import read_choices
+from alignstats.marts import t3_distribution_similarity
+from alignstats.marts.runs import read_choices
 
 
 def model(dbt, session):

@@ -1,10 +1,10 @@
 """T3 trade-off shares (pooled over directions and contexts) vs the human groups.
 
-Glue only: the table shaping is collector.analysis.t3, the statistics collector.stats.
+Glue only: the table shaping is alignstats.marts.t3, the statistics alignstats.
 """
-from collector.analysis import t3_human_alignment
-from collector.analysis.hits import measure_options
-from collector.analysis.runs import read_choices
+from alignstats.marts import t3_human_alignment
+from alignstats.marts.hits import measure_options
+from alignstats.marts.runs import read_choices
 
 
 def model(dbt, session):

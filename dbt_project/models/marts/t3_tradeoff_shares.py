@@ -1,8 +1,8 @@
 """T3 shares favouring each side of each conflict, per context and pooled, beside the human shares.
 
-Glue only: the table shaping is collector.analysis.t3.
+Glue only: the table shaping is alignstats.marts.t3.
 """
-from collector.analysis import t3_tradeoff_shares
+from alignstats.marts import t3_tradeoff_shares
 
 
 def model(dbt, session):

@@ -1,8 +1,8 @@
 """T4 requirement ranks vs the ranks implied by the model's own T2 answers.
 
-Glue only: the table shaping is collector.analysis.t4, the statistics collector.stats.
+Glue only: the table shaping is alignstats.marts.t4, the statistics alignstats.
 """
-from collector.analysis import t4_consistency
+from alignstats.marts import t4_consistency
 
 
 def model(dbt, session):

@@ -1,8 +1,8 @@
 """Shares of aligned / almost / misaligned T4 comparisons per model and over all models.
 
-Glue only: the table shaping is collector.analysis.t4, the statistics collector.stats.
+Glue only: the table shaping is alignstats.marts.t4, the statistics alignstats.
 """
-from collector.analysis import t4_consistency_summary
+from alignstats.marts import t4_consistency_summary
 
 
 def model(dbt, session):

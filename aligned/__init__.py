@@ -1,0 +1,1 @@
+"""aligned: the read and serve side -- CLI, warehouse build, report, SQL shell, validation, demo."""

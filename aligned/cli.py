@@ -1,0 +1,245 @@
+"""The ``aligned`` command line. It only parses arguments and calls library functions.
+
+User mistakes (:class:`collector.errors.UserError`) print one line and exit 2
+(3 for a locked database); tracebacks are reserved for our own bugs.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from collector import __version__
+from collector.errors import UserError
+
+SIM_NOTE = "simulated panel: synthetic respondents, not real LLMs"
+
+
+def _db_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, default=None,
+                   help="the DuckDB experiment database (default: $ALIGNED_DB or data/aligned.duckdb)")
+
+
+def _db(args: argparse.Namespace) -> Path:
+    from collector.store import default_db_path
+    return args.db if args.db is not None else default_db_path()
+
+
+def _positive(name: str):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
+        if v < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {v}")
+        return v
+    return parse
+
+
+def _fraction(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1, got {text!r}") from None
+    if not 0 <= v <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {v}")
+    return v
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the CLI's error contract: one line on stderr, exit 2 (no usage dump)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = _Parser(prog="aligned", description="Declarative experiment database for LLM value alignment.")
+    ap.add_argument("--version", action="version", version=f"aligned {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("collect", help="send every pending request of an experiment and store the answers")
+    p.add_argument("experiment", type=Path)
+    _db_arg(p)
+    p.add_argument("--models", help="comma-separated model names (default: all in the file)")
+    p.add_argument("--replicates", type=_positive("--replicates"), help="override replicates (part of the design)")
+    p.add_argument("--study", help="override the study name (use a new name for a changed design)")
+    p.add_argument("--concurrency", type=_positive("--concurrency"), help="requests in flight per model")
+    p.add_argument("--simulator-url", help="base URL of a running `aligned simulate` (for provider: simulated)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("plan", help="dry run: requests, tokens and cost per model and task; no network")
+    p.add_argument("experiment", type=Path)
+    p.add_argument("--models")
+    p.add_argument("--replicates", type=_positive("--replicates"))
+
+    p = sub.add_parser("status", help="planned / ok / failed per study, model and task")
+    _db_arg(p)
+
+    p = sub.add_parser("import", help="import answers collected elsewhere (JSONL or CSV)")
+    p.add_argument("file", type=Path)
+    _db_arg(p)
+    p.add_argument("--study", help="study name (default: the experiment file's)")
+    p.add_argument("--experiment", type=Path, help="the design (default: the shipped study)")
+
+    p = sub.add_parser("simulate", help=f"serve the {SIM_NOTE} (OpenAI chat-completions API) on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--latency-ms", type=float, default=0.0)
+    p.add_argument("--fault-rate", type=_fraction, default=0.0)
+    p.add_argument("--seed", type=int, default=0)
+
+    p = sub.add_parser("demo", help=f"collect the shipped study from the {SIM_NOTE}, build and report")
+    _db_arg(p)
+    p.add_argument("--replicates", type=_positive("--replicates"), default=None)
+    p.add_argument("--fault-rate", type=_fraction, default=0.0)
+    p.add_argument("--out", type=Path, default=Path("reports"))
+    p.add_argument("--no-progress", action="store_true")
+
+    p = sub.add_parser("build", help="run the dbt project (dbt build) against the database")
+    _db_arg(p)
+    p.add_argument("--select", help="dbt node selection, e.g. +answers")
+
+    p = sub.add_parser("report", help="write the HTML report (figures as SVG, tables as CSV beside it)")
+    _db_arg(p)
+    p.add_argument("--out", type=Path, default=Path("reports"))
+    p.add_argument("--study")
+
+    p = sub.add_parser("sql", help="run a read-only query (any sqlglot dialect) against the database")
+    p.add_argument("query", nargs="?", help="the query; read from stdin when omitted")
+    _db_arg(p)
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--read", dest="dialect", help="the query's SQL dialect (postgres, mysql, bigquery, ...)")
+
+    p = sub.add_parser("validate", help="run the Great Expectations suite and write data docs")
+    _db_arg(p)
+    p.add_argument("--out", type=Path, default=Path("reports") / "validation")
+
+    p = sub.add_parser("docs", help="generate the dbt docs site for the warehouse")
+    _db_arg(p)
+    p.add_argument("--out", type=Path, default=Path("reports") / "dbt-docs")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    console = Console(stderr=True)
+    try:
+        return int(COMMANDS[args.command](args, console) or 0)
+    except UserError as exc:
+        print(f"aligned {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"aligned {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+# ------------------------------------------------------------------ commands
+def cmd_collect(args: argparse.Namespace, console: Console) -> int:
+    from collector.collect import CollectOptions, collect, with_overrides
+    from collector.config import load_experiment
+    exp = with_overrides(load_experiment(args.experiment), args.replicates, args.study)
+    models = tuple(m.strip() for m in args.models.split(",") if m.strip()) if args.models else None
+    result = collect(exp, _db(args), CollectOptions(models=models, concurrency=args.concurrency,
+                                                    progress=not args.no_progress),
+                     os.environ, simulator_url=args.simulator_url, console=console)
+    return _report_collect(result, console)
+
+
+def _report_collect(result, console: Console) -> int:
+    c = result.counters
+    # soft_wrap: each message stays one line in logs and pipes (rich would wrap at 80 columns)
+    console.print(f"collected {c.done:,} of {c.planned:,} pending requests in {result.seconds:.1f} s: "
+                  f"{c.ok:,} ok, {c.failed:,} failed after retries, {c.retries:,} retries", soft_wrap=True)
+    for reason in result.stopped_models.values():
+        # the reason quotes the server's error text: escape it, or "[/...]" in it is a MarkupError
+        console.print(f"[red]stopped[/red] {escape(reason)}", highlight=False, soft_wrap=True)
+    if result.interrupted:
+        console.print(f"[yellow]interrupted[/yellow]: {result.left:,} requests left; "
+                      "rerun the same command to resume", soft_wrap=True)
+        return 130
+    if c.failed:
+        console.print("rerun the same command to retry the failed requests (their rows stay as history)",
+                      soft_wrap=True)
+    return 1 if result.stopped_models else 0
+
+
+def cmd_plan(args: argparse.Namespace, console: Console) -> int:
+    from collector.collect import with_overrides
+    from collector.config import load_experiment
+    from aligned.overview import print_plan
+    exp = with_overrides(load_experiment(args.experiment), args.replicates)
+    models = [m.strip() for m in args.models.split(",")] if args.models else None
+    print_plan(exp, models, Console())
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, console: Console) -> int:
+    from aligned.overview import print_status
+    print_status(_db(args), Console())
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, console: Console) -> int:
+    from collector.collect import with_overrides
+    from collector.config import load_experiment
+    from collector.importer import import_file
+    exp = with_overrides(load_experiment(args.experiment), study=args.study)
+    n_new, n_seen = import_file(args.file, _db(args), exp)
+    console.print(f"imported {n_new:,} answers into study {exp.study!r} ({n_seen:,} already present, skipped)")
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace, console: Console) -> int:
+    from simulator import serve
+    serve(port=args.port, latency_ms=args.latency_ms, fault_rate=args.fault_rate, seed=args.seed)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, console: Console) -> int:
+    from aligned.demo import run_demo
+    return run_demo(_db(args), replicates=args.replicates, fault_rate=args.fault_rate, out=args.out,
+                    progress=not args.no_progress, console=console)
+
+
+def cmd_build(args: argparse.Namespace, console: Console) -> int:
+    from aligned.warehouse import build
+    return build(_db(args), select=args.select)
+
+
+def cmd_report(args: argparse.Namespace, console: Console) -> int:
+    from aligned.report import write_report
+    path = write_report(_db(args), args.out, study=args.study)
+    console.print(f"report: {path}")
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace, console: Console) -> int:
+    from aligned.sqlshell import run_query
+    query = args.query if args.query is not None else sys.stdin.read()
+    run_query(_db(args), query, read_dialect=args.dialect, fmt=args.format)  # returns a row count, not an exit code
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace, console: Console) -> int:
+    from aligned.validate import validate
+    return validate(_db(args), args.out)
+
+
+def cmd_docs(args: argparse.Namespace, console: Console) -> int:
+    from aligned.warehouse import docs
+    return docs(_db(args), args.out)
+
+
+COMMANDS = {
+    "collect": cmd_collect, "plan": cmd_plan, "status": cmd_status, "import": cmd_import,
+    "simulate": cmd_simulate, "demo": cmd_demo, "build": cmd_build, "report": cmd_report, "sql": cmd_sql,
+    "validate": cmd_validate, "docs": cmd_docs,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

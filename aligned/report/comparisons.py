@@ -1,0 +1,108 @@
+"""Sections 7-8: models compared with each other and with themselves across settings."""
+from __future__ import annotations
+
+import pandas as pd
+
+from aligned.report import figures
+from aligned.report.common import NO_DATA, sim_note
+from aligned.report.content import Section, TableOut
+from aligned.report.context import POOLED, ReportContext, first_column, order_contexts
+from aligned.report.data import pick
+from alignstats.robustness import (HIGH_MAX_STDEV_SHARE, HIGH_MIN_TOP5_JACCARD, LOW_STDEV_SHARE_ABOVE,
+                                        LOW_TOP5_JACCARD_BELOW)
+
+MEASURE_NAMES = {"selected": "top-5 share", "extremely": "\"extremely important\" share",
+                 "very_or_extremely": "\"very or extremely important\" share"}
+
+
+def _drop_study(df: pd.DataFrame) -> pd.DataFrame:
+    return df.drop(columns=[c for c in ("study",) if c in df])
+
+
+def similarity(ctx: ReportContext) -> Section:
+    sec = Section("model-similarity", "Model × model similarity",
+                  "Spearman's rho between two models' shares over the same items: how alike their value "
+                  "priorities are, independent of the humans.")
+    res = ctx.wh.table("model_similarity", ["model_a", "model_b", "spearman_rho"])
+    if not res.ok:
+        sec.notes.append(f"{NO_DATA}: {res.note}.")
+        return sec
+    df = res.df.copy()
+    if "setting" in df:
+        df = df[df["setting"] == pick(df, "setting", ["original"])]
+    for col, default in (("task", "all"), ("context", "all")):
+        if col not in df:
+            df[col] = default
+    df["context"] = df["context"].fillna("general")
+    models = ctx.order(list(df["model_a"]) + list(df["model_b"]))
+    panels: dict[str, pd.DataFrame] = {}
+    for task in sorted(df["task"].dropna().unique()):
+        sub = df[df["task"] == task]
+        if "measure" in sub and sub["measure"].nunique() > 1:
+            sub = sub[sub["measure"] == pick(sub, "measure", ["selected", "extremely_important", "share",
+                                                              "definitely_or_probably", "mean_rank"])]
+        contexts = order_contexts(sub["context"])
+        pooled = [c for c in contexts if c in POOLED]
+        for c in pooled or contexts:
+            one = sub[sub["context"] == c]
+            m = one.pivot_table(index="model_a", columns="model_b", values="spearman_rho")
+            m = m.combine_first(m.T).reindex(index=models, columns=models)
+            measure = one["measure"].iloc[0] if "measure" in one and one["measure"].notna().any() else None
+            what = MEASURE_NAMES.get(measure, measure)
+            where = "" if c == "general" else f", {'mean over contexts' if c in POOLED else c}"
+            title = f"{str(task).upper()}{': ' + what if what else ''}{where}"
+            panels[title] = m.set_axis(ctx.labels(models), axis=0).set_axis(ctx.labels(models), axis=1)
+    if not panels:
+        sec.notes.append(f"{NO_DATA}: model_similarity has no rows.")
+        return sec
+    svg = figures.heatmap_grid("model_similarity", panels, "Model × model rank correlation",
+                               "Spearman's rho (−1 to 1)", vmin=-1, vmax=1, cmap=figures.diverging_cmap("RdBu"),
+                               fmt=figures.two, ncols=2, square=True)
+    sec.add_figure("model_similarity", svg,
+                   "Blue = the two models order the items alike, red = in opposite order; grey = no rank order "
+                   "(a model whose shares are all equal). One panel per task, setting 'original' (T2: the mean "
+                   f"over contexts).{sim_note(ctx)}")
+    table = df.assign(model_a=df["model_a"].map(ctx.label), model_b=df["model_b"].map(ctx.label))
+    sec.tables.append(TableOut("model_similarity", _drop_study(table).reset_index(drop=True),
+                               "Every pair of models per task, context and measure.", {"spearman_rho": "f2"},
+                               collapsed=True))
+    return sec
+
+
+def robustness(ctx: ReportContext) -> Section:
+    sec = Section("robustness", "T1 · Robustness to the order of the value list",
+                  "How much a model's T1 selections move when the list is reversed or shuffled: standard deviation "
+                  "of each value's selection count across settings (in runs, averaged over values) and the mean "
+                  "Jaccard similarity of the top-5 sets between settings.")
+    res = ctx.wh.table("t1_robustness", ["model"])
+    if not res.ok:
+        sec.notes.append(f"{NO_DATA}: {res.note}.")
+        return sec
+    df = _drop_study(res.df)
+    sd = first_column(df, ["count_stdev", "stdev", "count_sd"])
+    jac = first_column(df, ["top5_jaccard", "top_k_jaccard", "jaccard_top5", "top5_jaccard_mean"])
+    grp = first_column(df, ["robustness_group", "group", "robustness"])
+    runs = first_column(df, ["n_runs", "runs", "runs_per_setting"])
+    if sd and jac:
+        n = float(df[runs].max()) if runs and df[runs].notna().any() else None
+        plot = pd.DataFrame({"label": df["model"].map(ctx.label), "x": df[sd], "y": df[jac],
+                             "group": df[grp] if grp else "unknown"})
+        x_lines = [HIGH_MAX_STDEV_SHARE * n, LOW_STDEV_SHARE_ABOVE * n] if n else []
+        svg = figures.robustness_scatter(
+            "t1_robustness", plot, "T1: robustness to list order",
+            "Count stdev across settings (runs" + (f" of {n:.0f}" if n else "") + "; lower = more robust)",
+            "Mean top-5 Jaccard between settings (higher = more robust)",
+            x_lines=x_lines, y_lines=[LOW_TOP5_JACCARD_BELOW, HIGH_MIN_TOP5_JACCARD])
+        sec.add_figure("t1_robustness", svg,
+                       "Dotted lines are the grouping thresholds: high robustness needs top-5 Jaccard ≥ "
+                       f"{HIGH_MIN_TOP5_JACCARD} and stdev ≤ {100 * HIGH_MAX_STDEV_SHARE:.0f}% of the runs; low "
+                       f"means Jaccard < {LOW_TOP5_JACCARD_BELOW} or stdev > {100 * LOW_STDEV_SHARE_ABOVE:.0f}% of "
+                       f"the runs.{sim_note(ctx)}")
+    else:
+        sec.notes.append("t1_robustness lacks a count stdev or top-5 Jaccard column: table only.")
+    fmt = {c: "f2" for c in df.columns if "jaccard" in str(c) or "stdev" in str(c)}
+    sec.tables.append(TableOut("t1_robustness", ctx.by_model(df), "Robustness per model.", fmt))
+    return sec
+
+
+__all__ = ["similarity", "robustness"]

@@ -1,0 +1,62 @@
+"""Pure statistics for the study, imported by the dbt Python models.
+
+Modules: correlation (Spearman, Lin's CCC, calibration slope), sets
+(Jaccard, top-k, threshold sets), bootstrap (replicate-clustered
+intervals, vectorised over resamples), figures (shares rebuilt from per-run
+hits for every resample at once), distribution (ordinal answer similarity), robustness (T1
+order robustness) and consistency (T4 vs implied ranks).
+"""
+
+from alignstats.bootstrap import (
+    SpearmanCI,
+    cluster_bootstrap,
+    percentile_interval,
+    resample_counts,
+    rowwise_spearman,
+    rowwise_top_k_jaccard,
+    share_ci,
+    spearman_ci,
+)
+from alignstats.consistency import classify, classify_all, implied_ranks, summary_shares
+from alignstats.correlation import calibration_slope, lins_ccc, spearman
+from alignstats.distribution import js_similarity, representativeness
+from alignstats.figures import figures_from_counts
+from alignstats.robustness import (
+    RobustnessSummary,
+    count_stdev,
+    majority_jaccard,
+    robustness_group,
+    robustness_summary,
+    top_k_jaccard,
+)
+from alignstats.sets import at_least, jaccard, top_k
+
+__all__ = [
+    "spearman",
+    "lins_ccc",
+    "calibration_slope",
+    "jaccard",
+    "top_k",
+    "at_least",
+    "cluster_bootstrap",
+    "share_ci",
+    "spearman_ci",
+    "SpearmanCI",
+    "resample_counts",
+    "percentile_interval",
+    "rowwise_spearman",
+    "rowwise_top_k_jaccard",
+    "figures_from_counts",
+    "representativeness",
+    "js_similarity",
+    "count_stdev",
+    "top_k_jaccard",
+    "majority_jaccard",
+    "robustness_group",
+    "robustness_summary",
+    "RobustnessSummary",
+    "implied_ranks",
+    "classify",
+    "classify_all",
+    "summary_shares",
+]

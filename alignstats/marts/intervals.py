@@ -1,0 +1,116 @@
+"""Bootstrap intervals of Spearman's rho for figures built from several items.
+
+A T2 or T3 figure can combine items: T2 ``all`` is the mean of a value's
+per-context shares, a T3 side's share pools both question directions (and
+every context) as answers favouring the side / mapped answers. ``Figures``
+says which hit-matrix columns make up each figure and how; ``rho_interval``
+resamples replicates, rebuilds the figures and recomputes Spearman's rho
+against the fixed human figures.
+
+It draws the resamples of ``alignstats.cluster_bootstrap`` (clusters in
+replicate order, the same seed gives the same draws) but never stacks a
+resample: ``alignstats.resample_counts`` gives how often each run is
+drawn, each column's answers and hits in every resample are two matrix
+products (``ResampledHits``, once per matrix), the figures follow from
+those (``alignstats.figures``) and rho is computed row-wise
+(``alignstats.rowwise_spearman``), so the cost no longer grows with
+runs x resamples in Python.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from alignstats import figures_from_counts, percentile_interval, resample_counts, rowwise_spearman
+from alignstats.bootstrap import _order_pattern  # noqa: F401  (re-exported: what makes two rhos equal)
+from alignstats.figures import MEAN_OF_SHARES, POOLED, column_counts, combine_columns
+
+
+@dataclass(frozen=True)
+class Figures:
+    """For each figure, the positions of its columns in the hit matrix (after ``replicate``)."""
+
+    columns: tuple[tuple[int, ...], ...]
+    how: str = MEAN_OF_SHARES
+    n_columns: int = 0
+    _weights: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        width = max([self.n_columns, *(c + 1 for cols in self.columns for c in cols)])
+        weights = np.zeros((len(self.columns), width))
+        for i, cols in enumerate(self.columns):
+            weights[i, list(cols)] = 1.0
+        object.__setattr__(self, "_weights", weights)
+
+    @property
+    def weights(self) -> np.ndarray:
+        """figures x columns, 1 where the column belongs to the figure."""
+        return self._weights
+
+    def compute(self, hits: np.ndarray) -> np.ndarray:
+        """The figures from a runs x columns hit array (NaN = no answer); NaN where no answers."""
+        hits = np.asarray(hits, dtype=float)
+        return figures_from_counts(np.ones((1, hits.shape[0])), hits, self._weights[:, : hits.shape[1]],
+                                   self.how)[0]
+
+
+def figures_for(keys: Sequence[tuple], wanted: Sequence[Sequence[tuple]], how: str = MEAN_OF_SHARES) -> Figures:
+    """Figures whose columns are the hit-matrix ``keys`` listed in each entry of ``wanted``."""
+    position = {key: i for i, key in enumerate(keys)}
+    return Figures(tuple(tuple(position[k] for k in group if k in position) for group in wanted), how,
+                   n_columns=len(keys))
+
+
+def rebuilt_figures(matrix: pd.DataFrame, figures: Figures) -> np.ndarray:
+    """The figures on all runs: must equal the point estimates (see frames.check_same_shares)."""
+    return figures.compute(matrix.drop(columns="replicate").to_numpy(dtype=float))
+
+
+@dataclass(frozen=True)
+class ResampledHits:
+    """Answers and hits per (resample, hit-matrix column): every figure of every resample follows.
+
+    A T2 matrix serves a figure per context and the pooled one, for each
+    human group: drawing and summing its runs once serves them all.
+    """
+
+    counts: np.ndarray
+    sums: np.ndarray
+
+    @classmethod
+    def of(cls, matrix: pd.DataFrame, n_resamples: int, seed: int) -> ResampledHits:
+        """Resample the replicates of a ``hit_matrix``-layout frame (rows sharing a replicate are one cluster)."""
+        if list(matrix.columns[:1]) != ["replicate"]:
+            raise ValueError("the hit matrix must start with its replicate column")
+        cluster, replicates = pd.factorize(matrix["replicate"], sort=True)
+        if (cluster < 0).any():
+            raise ValueError("'replicate' has missing cluster ids")
+        times = resample_counts(len(replicates), n_resamples, seed)
+        if len(cluster) != len(replicates) or (cluster != np.arange(len(cluster))).any():
+            times = times[:, cluster]  # rows not one per replicate in order: weight each row by its cluster
+        return cls(*column_counts(times, matrix.drop(columns="replicate").to_numpy(dtype=float)))
+
+
+def rho_interval(matrix: pd.DataFrame, figures: Figures, human: Sequence[float], n_resamples: int,
+                 seed: int, alpha: float = 0.05, resampled: ResampledHits | None = None) -> tuple[float, float]:
+    """Percentile interval of rho(figures, human), resampling the matrix's replicates.
+
+    ``matrix`` is a ``replicate`` column and then the hit columns (the
+    ``hit_matrix`` layout). Rows sharing a replicate are one cluster.
+    Equal, for the same seed, to ``cluster_bootstrap`` of
+    ``spearman(figures.compute(resample), human)``. ``resampled``
+    (``ResampledHits.of`` the same matrix, resamples and seed) saves
+    redoing the draws for another figure set of the matrix.
+    """
+    if matrix.empty:
+        return (float("nan"), float("nan"))
+    if resampled is None:
+        resampled = ResampledHits.of(matrix, n_resamples, seed)
+    width = resampled.counts.shape[1]
+    weights = np.zeros((len(figures.columns), width))
+    weights[:, : min(width, figures.weights.shape[1])] = figures.weights[:, :width]
+    boot = combine_columns(resampled.counts, resampled.sums, weights, figures.how)
+    return percentile_interval(rowwise_spearman(boot, np.asarray(human, dtype=float)), alpha)

@@ -1,0 +1,56 @@
+"""T1 robustness to the order of the value list, per model.
+
+Counts per value and setting come from ``selection_shares`` (T1, measure
+``selected``) for the order settings the study compares -- original,
+reversed, shuffled -- that the model has runs for; the synonyms setting
+changes the labels, not the order, and is left out. With fewer than two
+such settings there is nothing to compare and the measures are null.
+
+When the settings have different numbers of runs (a refusal here and
+there), counts are put on one scale first: share x n_runs with n_runs the
+largest run count, so a setting with 49 runs is not read as selecting less.
+With equal runs (the normal case) these are the raw counts. The measures
+and the high / medium / low group are ``alignstats.robustness_summary``.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from alignstats.marts.frames import FLOAT, INT, STR, conform
+from alignstats.marts.t1 import t1_shares
+from alignstats import robustness_summary
+
+ORDER_SETTINGS = ("original", "reversed", "shuffled")
+
+T1_ROBUSTNESS = {
+    "study": STR, "model": STR, "settings_compared": STR, "n_settings": INT, "n_runs": INT,
+    "count_stdev": FLOAT, "top5_jaccard": FLOAT, "majority_jaccard": FLOAT, "group": STR,
+}
+
+
+def count_table(shares: pd.DataFrame, settings: tuple[str, ...] = ORDER_SETTINGS) -> tuple[pd.DataFrame, int]:
+    """values x settings counts on a common scale, and that scale's n_runs (see the module docstring)."""
+    shares = shares[shares["setting"].isin(settings) & (shares["runs"] > 0)]
+    if shares.empty:
+        return pd.DataFrame(), 0
+    n_runs = int(shares["runs"].max())
+    present = [s for s in settings if s in set(shares["setting"])]
+    wide = shares.pivot_table(index="value", columns="setting", values="share", aggfunc="first")
+    counts = (wide.reindex(columns=present).fillna(0.0) * n_runs)
+    counts.columns.name = None
+    return counts, n_runs
+
+
+def t1_robustness(selection_shares: pd.DataFrame, settings: tuple[str, ...] = ORDER_SETTINGS) -> pd.DataFrame:
+    """One row per (study, model) with T1 data."""
+    shares = t1_shares(selection_shares)
+    rows = []
+    for (study, model), group in shares.groupby(["study", "model"], sort=True):
+        counts, n_runs = count_table(group, settings)
+        row = {"study": study, "model": model, "settings_compared": ",".join(counts.columns),
+               "n_settings": counts.shape[1], "n_runs": n_runs}
+        if counts.shape[1] >= 2:
+            summary = robustness_summary(counts, n_runs)
+            row.update(summary._asdict())
+        rows.append(row)
+    return conform(rows, T1_ROBUSTNESS)

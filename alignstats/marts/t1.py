@@ -1,0 +1,121 @@
+"""T1 (top-5 selection) against the human groups: Spearman's rho and top-5 Jaccard.
+
+Per (study, model, setting) the model's figure for a value is its share of
+T1 runs that selected it (``selection_shares``, measure ``selected``). It is
+compared with each human group's share of respondents that put the value in
+their top 5:
+
+* ``spearman_rho`` / ``p_value``: ``alignstats.spearman`` over the
+  values both sides have (ties averaged, as scipy does);
+* ``jaccard_top5``: ``alignstats.jaccard`` of the two top-5 sets
+  (``alignstats.top_k``: ties broken by value name);
+* intervals: a bootstrap over runs (the replicate is the cluster: one run
+  picks five values together). ``spearman_ci`` and
+  ``rowwise_top_k_jaccard`` over ``resample_counts`` draw the resamples of
+  ``cluster_bootstrap`` for the same seed (runs in replicate order), so the
+  rho and Jaccard intervals come from the same resampled runs.
+
+The runs come from ``int_replicate_choices_counted`` (or ``answers``: see
+``runs.as_choices``).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from alignstats.marts.frames import FLOAT, INT, STR, check_same_shares, conform, require
+from alignstats.marts.runs import as_choices, codes, sorted_codes
+from alignstats import (jaccard, percentile_interval, resample_counts, rowwise_top_k_jaccard, spearman,
+                             spearman_ci, top_k)
+from alignstats.robustness import TOP_K
+
+T1_HUMAN_ALIGNMENT = {
+    "study": STR, "model": STR, "setting": STR, "human_group": STR,
+    "spearman_rho": FLOAT, "p_value": FLOAT, "ci_low": FLOAT, "ci_high": FLOAT,
+    "jaccard_top5": FLOAT, "jaccard_ci_low": FLOAT, "jaccard_ci_high": FLOAT,
+    "n_values": INT, "n_runs": INT,
+}
+
+T1_SHARE_COLUMNS = ["study", "model", "task", "context", "setting", "value", "selections", "runs", "share"]
+
+
+def t1_shares(selection_shares: pd.DataFrame) -> pd.DataFrame:
+    """The T1 rows of ``selection_shares``: one per (study, model, setting, value)."""
+    require(selection_shares, ["study", "model", "task", "task_kind", "context", "setting", "value", "measure",
+                               "selections", "runs", "share"], "selection_shares")
+    rows = selection_shares[(selection_shares["task_kind"] == "select")
+                            & (selection_shares["measure"] == "selected")]
+    return rows[T1_SHARE_COLUMNS].reset_index(drop=True)
+
+
+def selection_matrices(choices: pd.DataFrame) -> dict[tuple[str, str, str], pd.DataFrame]:
+    """Per (study, model, setting): a runs x values 0/1 frame of the T1 runs' selections.
+
+    A run is a response with at least one mapped selection; its row has 1
+    for every value it selected (a value named twice counts once). Rows are
+    ordered by replicate, the index is the replicate. Values no run selected
+    have no column here: reindex to the full value list before use.
+    ``choices`` is ``int_replicate_choices_counted`` or ``answers``.
+    """
+    choices = as_choices(choices)
+    rows = choices[(choices["task_kind"] == "select") & (choices["status"] == "mapped") & choices["value"].notna()]
+    out: dict[tuple[str, str, str], pd.DataFrame] = {}
+    group, groups = codes(rows, ["study", "model", "setting"])
+    for g, key in enumerate(groups):
+        own = rows[group == g]
+        run, replicates = sorted_codes(own["replicate"].to_numpy())
+        column, values = sorted_codes(own["value"])
+        matrix = np.zeros((len(replicates), len(values)), dtype=int)
+        matrix[run, column] = 1
+        out[key] = pd.DataFrame(matrix, index=pd.Index(replicates, name="replicate"),
+                                columns=pd.Index(values, dtype=object, name="value"))
+    return out
+
+
+def _jaccard_interval(matrix: pd.DataFrame, human_top: frozenset[str], n_resamples: int,
+                      seed: int) -> tuple[float, float]:
+    """Bootstrap interval of the top-5 Jaccard, resampling runs (rows of ``matrix``, in replicate order)."""
+    data = matrix.to_numpy(dtype=float)
+    shares = resample_counts(len(data), n_resamples, seed) @ data / len(data)
+    return percentile_interval(rowwise_top_k_jaccard(shares, list(matrix.columns), human_top, TOP_K))
+
+
+def t1_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t1: pd.DataFrame,
+                       n_resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """One row per (study, model, setting, human group); see the module docstring.
+
+    ``choices`` is ``int_replicate_choices_counted`` (or ``answers``).
+    """
+    require(human_t1, ["group", "value", "share_selected"], "human_t1_top5")
+    shares = t1_shares(selection_shares)
+    matrices = selection_matrices(choices)
+    humans = {g: h.set_index("value")["share_selected"].astype(float)
+              for g, h in human_t1.groupby("group", sort=False)}
+    rows = []
+    for (study, model, setting), group in shares.groupby(["study", "model", "setting"], sort=True):
+        model_shares = group.set_index("value")["share"].astype(float)
+        n_runs = int(group["runs"].max())
+        matrix = matrices.get((study, model, setting))
+        if matrix is not None:
+            matrix = matrix.reindex(columns=model_shares.index, fill_value=0)
+            check_same_shares(model_shares, matrix.mean(axis=0), f"T1 {study}/{model}/{setting}")
+        for human_group, human in humans.items():
+            common = model_shares.index.intersection(human.index)
+            x, y = model_shares[common], human[common]
+            rho, p = spearman(x.to_numpy(), y.to_numpy())
+            complete = x.notna() & y.notna()
+            model_top = top_k(x[complete].to_dict(), TOP_K)
+            human_top = top_k(y[complete].to_dict(), TOP_K)
+            row = {
+                "study": study, "model": model, "setting": setting, "human_group": human_group,
+                "spearman_rho": rho, "p_value": p,
+                "jaccard_top5": jaccard(model_top, human_top) if complete.any() else float("nan"),
+                "n_values": int(complete.sum()), "n_runs": n_runs,
+            }
+            if matrix is not None and len(matrix) and complete.any():
+                sub = matrix[list(common[complete.to_numpy()])]
+                ci = spearman_ci(sub, y[complete], n_resamples=n_resamples, seed=seed)
+                row["ci_low"], row["ci_high"] = ci.ci_low, ci.ci_high
+                row["jaccard_ci_low"], row["jaccard_ci_high"] = _jaccard_interval(sub, human_top, n_resamples, seed)
+            rows.append(row)
+    return conform(rows, T1_HUMAN_ALIGNMENT)

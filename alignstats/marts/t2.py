@@ -1,0 +1,105 @@
+"""T2 (importance ratings) against the human groups.
+
+The model's figure per (context, value) is its share of mapped answers at
+the measure (``extremely``: "extremely important"; ``very_or_extremely``:
+"very" or "extremely important"), from ``selection_shares``. The pooled
+context ``all`` is the mean of the per-context shares, as the reference
+averages its contexts (over the contexts the model was asked in).
+
+Rows exist where the human group has a figure for (context, measure): every
+context for ``extremely``, only ``all`` for ``very_or_extremely``. Spearman
+runs over the values both sides have (``n_values``); the interval resamples
+replicates (run r of every T2 item together) and rebuilds the shares.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from alignstats.marts.frames import (ALL_CONTEXTS, FLOAT, INT, STR, check_same_shares, conform, require)
+from alignstats.marts.hits import hit_matrices
+from alignstats.marts.intervals import ResampledHits, figures_for, rebuilt_figures, rho_interval
+from alignstats import spearman
+
+T2_SHARES = {
+    "study": STR, "model": STR, "task": STR, "setting": STR, "context": STR, "value": STR, "measure": STR,
+    "share": FLOAT, "runs": INT,
+}
+
+T2_HUMAN_ALIGNMENT = {
+    "study": STR, "model": STR, "setting": STR, "context": STR, "human_group": STR, "measure": STR,
+    "spearman_rho": FLOAT, "p_value": FLOAT, "ci_low": FLOAT, "ci_high": FLOAT, "n_values": INT,
+}
+
+# seed column -> measure
+HUMAN_T2_MEASURES = {
+    "share_extremely_important": "extremely",
+    "share_very_or_extremely_important": "very_or_extremely",
+}
+
+
+def t2_shares(selection_shares: pd.DataFrame) -> pd.DataFrame:
+    """Per (study, model, setting, context, value, measure) share and runs, plus context 'all'.
+
+    'all' is the mean over contexts of the shares (contexts without a share
+    are left out) and its runs the sum of theirs.
+    """
+    require(selection_shares, ["study", "model", "task", "task_kind", "setting", "context", "value", "measure",
+                               "runs", "share"], "selection_shares")
+    rows = selection_shares.loc[selection_shares["task_kind"] == "rate", list(T2_SHARES)]
+    rows = rows[rows["context"] != ALL_CONTEXTS]
+    keys = ["study", "model", "task", "setting", "value", "measure"]
+    pooled = (rows.groupby(keys, sort=True)
+              .agg(share=("share", "mean"), runs=("runs", "sum"))
+              .reset_index()
+              .assign(context=ALL_CONTEXTS))
+    return conform(pd.concat([rows, pooled], ignore_index=True), T2_SHARES)
+
+
+def human_t2_long(human_t2: pd.DataFrame) -> pd.DataFrame:
+    """The seed as (group, context, value, measure, human_share), figures only where known."""
+    require(human_t2, ["group", "context", "value", *HUMAN_T2_MEASURES], "human_t2_importance")
+    long = human_t2.melt(id_vars=["group", "context", "value"], value_vars=list(HUMAN_T2_MEASURES),
+                         var_name="column", value_name="human_share")
+    long["measure"] = long.pop("column").map(HUMAN_T2_MEASURES)
+    long["human_share"] = long["human_share"].astype(float)
+    return long.dropna(subset=["human_share"]).reset_index(drop=True)
+
+
+def t2_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t2: pd.DataFrame,
+                       measures: pd.DataFrame, n_resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """One row per (study, model, setting, context, human group, measure); see the module docstring.
+
+    ``choices`` is ``int_replicate_choices_counted`` (or ``answers``);
+    ``measures`` is ``hits.measure_options``: which choices each measure counts.
+    """
+    shares = t2_shares(selection_shares)
+    human = human_t2_long(human_t2)
+    matrices = hit_matrices(choices, measures, "rate")
+    rows = []
+    for (study, model, setting, measure), model_rows in shares.groupby(
+            ["study", "model", "setting", "measure"], sort=True):
+        contexts = sorted(set(model_rows["context"]) - {ALL_CONTEXTS})
+        hm = matrices.get((study, model, setting, measure))
+        matrix, keys = (hm.frame(), [(c, v) for _, c, v, _ in hm.keys]) if hm is not None else (pd.DataFrame(), [])
+        resampled = ResampledHits.of(matrix, n_resamples, seed) if keys else None
+        for (group, context), ref in human[human["measure"] == measure].groupby(["group", "context"], sort=False):
+            point = model_rows[model_rows["context"] == context].set_index("value")["share"]
+            if point.empty:
+                continue
+            ref = ref.set_index("value")["human_share"]
+            values = point.index.intersection(ref.index)
+            complete = point[values].notna() & ref[values].notna()
+            values = values[complete.to_numpy()]
+            rho, p = spearman(point[values].to_numpy(), ref[values].to_numpy())
+            row = {"study": study, "model": model, "setting": setting, "context": context,
+                   "human_group": group, "measure": measure, "spearman_rho": rho, "p_value": p,
+                   "n_values": len(values)}
+            if keys and len(values):
+                use = contexts if context == ALL_CONTEXTS else [context]
+                figures = figures_for(keys, [[(c, v) for c in use] for v in values])
+                check_same_shares(point[values], pd.Series(rebuilt_figures(matrix, figures), index=values),
+                                  f"T2 {study}/{model}/{setting}/{context}/{measure}")
+                row["ci_low"], row["ci_high"] = rho_interval(matrix, figures, ref[values].to_numpy(),
+                                                             n_resamples, seed, resampled=resampled)
+            rows.append(row)
+    return conform(rows, T2_HUMAN_ALIGNMENT)
