@@ -8,7 +8,14 @@ order robustness) and consistency (T4 vs implied ranks).
 """
 
 from alignstats.bootstrap import (
+    BCA,
+    PERCENTILE,
+    WILSON,
     SpearmanCI,
+    bca_interval,
+    bca_intervals,
+    interval,
+    jackknife_counts,
     cluster_bootstrap,
     percentile_interval,
     resample_counts,
@@ -16,6 +23,7 @@ from alignstats.bootstrap import (
     rowwise_top_k_jaccard,
     share_ci,
     spearman_ci,
+    wilson_interval,
 )
 from alignstats.consistency import classify, classify_all, implied_ranks, summary_shares
 from alignstats.correlation import calibration_slope, lins_ccc, spearman
@@ -44,6 +52,14 @@ __all__ = [
     "SpearmanCI",
     "resample_counts",
     "percentile_interval",
+    "bca_interval",
+    "bca_intervals",
+    "interval",
+    "jackknife_counts",
+    "PERCENTILE",
+    "BCA",
+    "WILSON",
+    "wilson_interval",
     "rowwise_spearman",
     "rowwise_top_k_jaccard",
     "figures_from_counts",
