@@ -25,14 +25,16 @@ from alignstats.bootstrap import (
     spearman_ci,
     wilson_interval,
 )
-from alignstats.consistency import classify, classify_all, implied_ranks, summary_shares
-from alignstats.correlation import calibration_slope, lins_ccc, spearman
+from alignstats.consistency import (TIE_RULES, classify, classify_all, context_labels, implied_ranks, summary_shares,
+                                    tradeoff_scores)
+from alignstats.correlation import calibration_slope, lins_ccc, spearman, spearman_n
 from alignstats.distribution import js_similarity, representativeness
 from alignstats.figures import figures_from_counts
 from alignstats.robustness import (
     RobustnessSummary,
     count_stdev,
     majority_jaccard,
+    panel_groups,
     robustness_group,
     robustness_summary,
     top_k_jaccard,
@@ -41,6 +43,7 @@ from alignstats.sets import at_least, jaccard, top_k
 
 __all__ = [
     "spearman",
+    "spearman_n",
     "lins_ccc",
     "calibration_slope",
     "jaccard",
@@ -75,4 +78,8 @@ __all__ = [
     "classify",
     "classify_all",
     "summary_shares",
+    "context_labels",
+    "tradeoff_scores",
+    "TIE_RULES",
+    "panel_groups",
 ]

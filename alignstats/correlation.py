@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-__all__ = ["spearman", "lins_ccc", "calibration_slope"]
+__all__ = ["spearman", "spearman_n", "lins_ccc", "calibration_slope"]
 
 ArrayLike = Sequence[float] | np.ndarray
 
@@ -48,6 +48,18 @@ def spearman(x: ArrayLike, y: ArrayLike) -> tuple[float, float]:
         return (float("nan"), float("nan"))
     result = stats.spearmanr(xa, ya)
     return (float(result.statistic), float(result.pvalue))
+
+
+def spearman_n(x: ArrayLike, y: ArrayLike) -> tuple[float, float, int]:
+    """``spearman(x, y)`` and the number of complete pairs it used.
+
+    For correlations across models -- e.g. each model's rho with one human
+    group against its rho with the other, one pair per model -- where the
+    number of models with both figures is part of the result.
+    """
+    xa, ya = _paired(x, y)
+    rho, p = spearman(xa, ya)
+    return (rho, p, int(xa.size))
 
 
 def lins_ccc(x: ArrayLike, y: ArrayLike) -> float:

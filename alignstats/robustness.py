@@ -33,6 +33,24 @@ what a model behaving identically in every setting shows, while > 8 of
 50, more than twice that noise ceiling, means the order of the list
 moves what the model picks.  The stdev thresholds are shares of n_runs so
 that they carry over to other run counts.
+
+Panel-relative grouping (``panel_groups``)
+------------------------------------------
+The study grouped its models relative to the panel it tested rather than
+by fixed thresholds.  The rule here, for the models of one study: two
+criteria --
+
+    (a) perfect top-5 Jaccard: every setting's top 5 is the same set (1.0);
+    (b) above-average robustness: count stdev at or below the panel's mean
+        count stdev (the mean over the models with figures);
+
+    Group 1 = both, Group 2 = one of the two, Group 3 = neither.
+
+Group 1 is the paper's "perfect Jaccard and above-average robustness";
+the paper names Groups 2 and 3 "moderate" and "low" without a rule, and
+counting the criteria met is the reading used here.  Because it is
+relative, a model's group can change when models are added to the
+panel; the absolute ``robustness_group`` stays beside it.
 """
 
 from __future__ import annotations
@@ -62,6 +80,7 @@ __all__ = [
     "majority_jaccard",
     "robustness_group",
     "robustness_summary",
+    "panel_groups",
 ]
 
 HIGH = "high"
@@ -158,3 +177,21 @@ def robustness_summary(counts: pd.DataFrame, n_runs: int) -> RobustnessSummary:
         majority_jaccard=majority_jaccard(counts, n_runs),
         group=robustness_group(top5, stdev, n_runs),
     )
+
+
+def panel_groups(top5_jaccard: pd.Series, count_stdev: pd.Series) -> pd.Series:
+    """Group 1, 2 or 3 of each model (the index) relative to the panel; see the module docstring.
+
+    ``top5_jaccard`` and ``count_stdev`` are indexed by model.  A model
+    missing either figure gets no group (<NA>) and does not count in the
+    panel mean.
+    """
+    frame = pd.DataFrame({"jaccard": top5_jaccard, "stdev": count_stdev}).astype(float)
+    complete = frame.dropna()
+    groups = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    if complete.empty:
+        return groups
+    perfect = np.isclose(complete["jaccard"], 1.0, rtol=0, atol=1e-12)
+    robust = complete["stdev"] <= complete["stdev"].mean() + 1e-12
+    groups[complete.index] = 3 - perfect.astype(int) - robust.astype(int).to_numpy()
+    return groups

@@ -113,3 +113,16 @@ def test_spearman_ties_survive_floating_point_noise():
     human = [0.5, 0.2, 0.6, 0.1]
     assert spearman(noisy, human) == pytest.approx(spearman(exact, human))
     assert spearman(exact, human)[0] == pytest.approx(stats.spearmanr(exact, human).statistic)
+
+
+def test_spearman_n_counts_complete_pairs_and_equals_scipy():
+    from alignstats import spearman_n
+
+    with_us = [0.62, 0.41, 0.55, np.nan, 0.18, 0.73, 0.30]
+    with_practitioners = [0.20, 0.66, 0.35, 0.50, 0.71, 0.12, np.nan]
+    rho, p, n = spearman_n(with_us, with_practitioners)
+    expected = stats.spearmanr([0.62, 0.41, 0.55, 0.18, 0.73], [0.20, 0.66, 0.35, 0.71, 0.12])
+    assert n == 5
+    assert (rho, p) == pytest.approx((expected.statistic, expected.pvalue))
+    assert rho == pytest.approx(-1.0)  # hand: the two orders are exactly reversed
+    assert spearman_n([1, 2], [2, 1])[2] == 2 and np.isnan(spearman_n([1, 2], [2, 1])[0])

@@ -137,3 +137,18 @@ def test_invalid_inputs_raise():
         robustness_summary(too_many, n_runs=50)
     with pytest.raises(ValueError):
         robustness_group(np.nan, 1.0, 50)
+
+
+def test_panel_groups_relative_to_the_panel_hand_worked():
+    from alignstats import panel_groups
+
+    jaccard = pd.Series({"m1": 1.0, "m2": 1.0, "m3": 0.78, "m4": 0.6, "m5": 1.0, "m6": np.nan})
+    stdev = pd.Series({"m1": 1.0, "m2": 5.0, "m3": 2.0, "m4": 6.0, "m5": 3.5, "m6": 0.0})
+    # panel mean stdev over m1..m5 = 17.5 / 5 = 3.5 (m6 lacks a Jaccard and does not count)
+    groups = panel_groups(jaccard, stdev)
+    assert groups.drop("m6").to_dict() == {"m1": 1, "m2": 2, "m3": 2, "m4": 3, "m5": 1}
+    assert pd.isna(groups["m6"])
+    # relative: adding a very unstable model moves the mean up and m2 into group 1
+    wider = panel_groups(pd.concat([jaccard, pd.Series({"m7": 0.2})]), pd.concat([stdev, pd.Series({"m7": 20.0})]))
+    assert wider["m2"] == 1 and wider["m7"] == 3
+    assert panel_groups(pd.Series(dtype=float), pd.Series(dtype=float)).empty
