@@ -55,7 +55,7 @@ select
 from (select distinct study, model from raw.models) m
 join raw.items i on i.study = m.study
 join raw.settings s on s.study = i.study and s.task = i.task
-join raw.studies st on st.study = m.study
+join (select study, max(replicates) as replicates from raw.studies group by study) st on st.study = m.study
 lateral view explode(sequence(1, st.replicates)) r as replicate
 """
 

@@ -97,8 +97,17 @@ class Design:
     @cached_property
     def design_hash(self) -> str:
         """Hash of everything that defines what is asked (not which models ask it)."""
+        return self.design_hash_at(self.exp.replicates)
+
+    def design_hash_at(self, replicates: int) -> str:
+        """The design hash this design would have with ``replicates`` runs per prompt.
+
+        The replicate count is part of the hash (a study's recorded row says what it asks), and
+        this is how the store tells "only the replicate count changed" (the hash at the recorded
+        count matches) from any other change.
+        """
         payload = {
-            "replicates": self.exp.replicates,
+            "replicates": replicates,
             "generation": self.exp.generation,
             "system_prompt": self.exp.system_prompt,
             "items": [asdict(i) for i in self.items],

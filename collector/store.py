@@ -47,7 +47,7 @@ create table if not exists raw.studies (
     experiment_text    varchar,            -- the whole experiment file, as read
     experiment_hash    varchar,            -- sha256 of experiment_text
     design_hash        varchar not null,   -- sha256 of items, options, settings, replicates, generation
-    replicates         integer not null,
+    replicates         integer not null,   -- raising it appends a row: the study's count is the highest
     generation_params  varchar,            -- JSON
     system_prompt      varchar,
     recorded_at        timestamp not null,
@@ -158,7 +158,7 @@ select
 from (select distinct study, model from raw.models) m
 join raw.items i on i.study = m.study
 join raw.settings s on s.study = i.study and s.task = i.task
-join raw.studies st on st.study = m.study
+join (select study, max(replicates) as replicates from raw.studies group by study) st on st.study = m.study
 cross join lateral (select unnest(range(1, st.replicates + 1)) as replicate) r;
 """
 
@@ -256,16 +256,16 @@ def record_design(con: duckdb.DuckDBPyConnection, design: Design, models: list[d
     appended; a study's items/options/settings are written once.
     """
     exp = design.exp
-    row = con.execute("select design_hash, replicates from raw.studies where study = ? limit 1", [exp.study]).fetchone()
+    # the study's latest row: raising `replicates` appends a row, so the highest count is the latest
+    row = con.execute("select design_hash, replicates from raw.studies where study = ? "
+                      "order by replicates desc, recorded_at desc limit 1", [exp.study]).fetchone()
     now = utcnow()
+    study_row = [exp.study, exp.description, exp.source_path, exp.source_text, exp.file_hash, design.design_hash,
+                 exp.replicates, json.dumps(exp.generation, sort_keys=True), exp.system_prompt, now, __version__]
     con.execute("begin")
     try:
         if row is None:
-            con.execute(
-                "insert into raw.studies values (?,?,?,?,?,?,?,?,?,?,?)",
-                [exp.study, exp.description, exp.source_path, exp.source_text, exp.file_hash, design.design_hash,
-                 exp.replicates, json.dumps(exp.generation, sort_keys=True), exp.system_prompt, now, __version__],
-            )
+            con.execute("insert into raw.studies values (?,?,?,?,?,?,?,?,?,?,?)", study_row)
             con.executemany(
                 "insert into raw.items values (?,?,?,?,?,?,?,?,?,?,?)",
                 [[exp.study, i.item, i.task, i.kind, i.context, i.value, i.value_a, i.value_b, i.k, len(i.options),
@@ -281,13 +281,22 @@ def record_design(con: duckdb.DuckDBPyConnection, design: Design, models: list[d
                 [[exp.study, s.task, s.setting, s.order, s.labels] for s in design.settings],
             )
         elif row[0] != design.design_hash:
-            con.execute("rollback")
-            what = (f"replicates {row[1]} -> {exp.replicates}" if row[1] != exp.replicates
-                    else "items, options, settings or generation parameters")
-            raise UserError(
-                f"{exp.source_path}: study {exp.study!r} is already in the database with a different design "
-                f"({what}); one study never mixes two designs: name a new study (study: or --study) instead"
-            )
+            # THE DESIGN CHECK. One study never mixes two designs; only its replicate count may
+            # grow: a raised count is a new raw.studies row (append-only), only the new replicates
+            # are asked, and the answers already stored stay valid (same prompts, same keys).
+            if design.design_hash_at(row[1]) != row[0]:
+                con.execute("rollback")
+                raise UserError(
+                    f"{exp.source_path}: study {exp.study!r} is already in the database with a different design "
+                    f"(items, options, settings or generation parameters); one study never mixes two designs: "
+                    f"name a new study (study: or --study) instead")
+            if exp.replicates < row[1]:
+                con.execute("rollback")
+                raise UserError(
+                    f"{exp.source_path}: replicates: study {exp.study!r} already has {row[1]} replicates in the "
+                    f"database and a study's replicate count only grows; ask for {row[1]} or more "
+                    f"(replicates: or --replicates), or name a new study")
+            con.execute("insert into raw.studies values (?,?,?,?,?,?,?,?,?,?,?)", study_row)
         known = {r[0] for r in con.execute("select model from raw.models where study = ?", [exp.study]).fetchall()}
         new = [m for m in models if m["model"] not in known]
         if new:

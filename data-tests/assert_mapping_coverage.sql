@@ -1,9 +1,25 @@
 {{ config(store_failures=true) }}
 
--- The share of invalid answers (neither mapped nor a refusal) per (study, model, task) stays at
--- or below var('max_invalid_share'). A failing group is returned with its most frequent invalid
--- answers (up to five), so the failure shows what the normaliser could not read. Reads leaf
--- marts only, so a failure does not stop the other marts from building.
+-- Mapping coverage: a (study, model, task) fails when its answers show, beyond reasonable doubt,
+-- that more than var('max_invalid_share') of them are invalid (neither mapped nor a refusal).
+--
+-- The rule is a test on counts, not a cut-off on the observed share, so a handful of answers
+-- never fails by chance (one odd answer out of 8 is a 12% share, and says little). With n
+-- answers, x of them invalid, and p0 = max_invalid_share, a group fails when x/n > p0 and
+--
+--     n * KL(x/n || p0) > ln(1 / coverage_alpha),
+--     KL(q || p) = q ln(q / p) + (1 - q) ln((1 - q) / (1 - p))   (0 ln 0 = 0).
+--
+-- By the Chernoff-Hoeffding bound, P(X >= x) <= exp(-n KL(x/n || p0)) for a binomial X whose
+-- invalid probability is p0 (or less), so a group whose true invalid share is at most p0 fails
+-- with probability below coverage_alpha, whatever n. The bound is a little conservative
+-- (tests/aligned/warehouse/test_mapping_coverage_rule.py checks it against the exact binomial
+-- tail): with p0 = 0.05 and coverage_alpha = 0.001, one or two invalid answers never fail;
+-- 3 of 3, 8 of 28 or 24 of 200 do. p0 = 0 fails on any invalid answer, p0 >= 1 never fails.
+--
+-- A failing group is returned with its most frequent invalid answers (up to five), so the
+-- failure shows what the normaliser could not read. Reads leaf marts only, so a failure does
+-- not stop the other marts from building.
 with
 
 response_status as (
@@ -18,7 +34,7 @@ unmapped_answers as (
 
 ),
 
-failing_groups as (
+counted as (
 
     select
         study,
@@ -26,12 +42,49 @@ failing_groups as (
         task,
         n_ok as n_answers,
         n_invalid,
-        invalid_share
+        invalid_share,
+        cast(n_invalid as double) / n_ok as q,
+        cast({{ var('max_invalid_share') }} as double) as p0
 
     from response_status
-    where invalid_share > {{ var('max_invalid_share') }}
+    where n_ok > 0
 
 ),
+
+bounded as (
+
+    select
+        *,
+        case
+            when n_invalid = 0 or q <= p0 then null
+            when p0 <= 0 then 0.0
+            when p0 >= 1 then 1.0
+            else exp(-n_answers * (
+                q * ln(q / p0)
+                + case when q < 1 then (1 - q) * ln((1 - q) / (1 - p0)) else 0 end
+            ))
+        end as chernoff_bound
+
+    from counted
+
+),
+
+failing_groups as (
+
+    select
+        study,
+        model,
+        task,
+        n_answers,
+        n_invalid,
+        invalid_share,
+        chernoff_bound
+
+    from bounded
+    where chernoff_bound < {{ var('coverage_alpha') }}
+
+),
+
 invalid_texts as (
 
     select
@@ -71,6 +124,7 @@ offending as (
         failing_groups.n_invalid,
         failing_groups.invalid_share,
         {{ var('max_invalid_share') }} as max_invalid_share,
+        failing_groups.chernoff_bound,
         ranked_texts.example_rank,
         ranked_texts.invalid_reason,
         ranked_texts.n_same_answer,

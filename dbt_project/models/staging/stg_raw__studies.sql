@@ -6,6 +6,21 @@ source as (
 
 ),
 
+-- raising a study's `replicates` appends a row (raw is append-only): the latest row, with the
+-- highest count, is the study's
+latest as (
+
+    select
+        *,
+        row_number() over (
+            partition by study
+            order by replicates desc, recorded_at desc
+        ) as row_rank
+
+    from source
+
+),
+
 renamed as (
 
     select
@@ -27,7 +42,8 @@ renamed as (
         -- timestamps
         recorded_at
 
-    from source
+    from latest
+    where row_rank = 1
 
 )
 

@@ -257,8 +257,8 @@ def test_run_count_test_names_short_and_overfull_groups(built, tmp_path):
     print(text)
     assert code == 1
     assert "assert_replicate_counts" in text and "assert_request_keys_match" in text
-    # the failure names its groups
-    assert "t2/medical/privacy" in text and "short" in text
+    # a short group is a warning with its counts, not a failure
+    assert "assert_replicate_groups_complete" in text and "t2/medical/privacy" in text and "short" in text
     assert "'m2'" in text or "m2" in text
     assert "t4/banking" in text and "over-full" in text
     # ... and the marts still built (the tests read a leaf mart)
@@ -343,9 +343,9 @@ def test_mapping_coverage_test_names_the_worst_answers(built, tmp_path):
     copy = tmp_path / "strict.duckdb"
     shutil.copy(db, copy)
     out = tmp_path / "out.txt"
-    with out.open("w") as fh:  # one invalid T3 answer of 120 is 0.8%: above a 0.5% limit
+    with out.open("w") as fh:  # one invalid T3 answer of 120: fails only where no invalid answer is allowed
         code = warehouse.build(copy, select="assert_mapping_coverage", quiet=True,
-                               dbt_vars={"max_invalid_share": 0.005},
+                               dbt_vars={"max_invalid_share": 0.0},
                                target_path=tmp_path / "target", log_path=tmp_path / "logs", out=fh)
     text = out.read_text()
     print(text)
