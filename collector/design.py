@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 from dataclasses import asdict, dataclass
 from functools import cached_property
 
@@ -49,11 +50,18 @@ class Item:
     options: tuple[Option, ...]  # canonical options in file order
     synonyms: tuple[Option, ...] = ()  # alternative labels (select tasks)
 
-    def synonym_label(self, key: str) -> str | None:
-        for s in self.synonyms:
-            if s.key == key:
-                return s.label
-        return None
+    def synonym_label(self, key: str, seed: int | None = None) -> str | None:
+        """The label the synonyms setting shows for option ``key`` (None: it has no synonym).
+
+        With several synonyms, ``seed`` (the request's, derived from its key) chooses one, so
+        the label alternates across runs and a rerun shows the same; without a seed, the first.
+        """
+        labels = [s.label for s in self.synonyms if s.key == key]
+        if not labels:
+            return None
+        if seed is None or len(labels) == 1:
+            return labels[0]
+        return labels[random.Random(f"{seed}|{key}").randrange(len(labels))]
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ class PlannedRequest:
 
     def labels_shown(self, options: list[Option]) -> list[str]:
         if self.setting.labels == "synonyms":
-            return [self.item.synonym_label(o.key) or o.label for o in options]
+            return [self.item.synonym_label(o.key, self.seed) or o.label for o in options]
         return [o.label for o in options]
 
     def render(self, system_prompt: str | None) -> tuple[list[dict[str, str]], list[str], list[str]]:

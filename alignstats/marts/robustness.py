@@ -1,8 +1,9 @@
 """T1 robustness to the order of the value list, per model.
 
 Counts per value and setting come from ``selection_shares`` (T1, measure
-``selected``) for the order settings the study compares -- original,
-reversed, shuffled -- that the model has runs for; the synonyms setting
+``selected``) for the order settings the study compares -- original (a fresh
+order per run), fixed, reversed (and shuffled, in files collected before
+original was shuffled) -- that the model has runs for; the synonyms setting
 changes the labels, not the order, and is left out. With fewer than two
 such settings there is nothing to compare and the measures are null.
 
@@ -20,7 +21,7 @@ from alignstats.marts.frames import FLOAT, INT, STR, conform
 from alignstats.marts.t1 import t1_shares
 from alignstats import robustness_summary
 
-ORDER_SETTINGS = ("original", "reversed", "shuffled")
+ORDER_SETTINGS = ("original", "fixed", "reversed", "shuffled")  # "shuffled": databases before the T1 redesign
 
 T1_ROBUSTNESS = {
     "study": STR, "model": STR, "settings_compared": STR, "n_settings": INT, "n_runs": INT,

@@ -25,7 +25,7 @@ def test_item_ids_follow_the_contract():
     assert "t3/banking/performance-over-fairness" in ids
     assert "t3/streaming/safety-over-human_autonomy" in ids
     assert {"t4/medical", "t4/banking", "t4/marketing", "t4/streaming"} <= ids
-    assert {s.setting for s in DESIGN.settings_of("t1")} == {"original", "reversed", "shuffled", "synonyms"}
+    assert {s.setting for s in DESIGN.settings_of("t1")} == {"original", "fixed", "reversed", "synonyms"}
 
 
 def test_request_key_is_md5_of_the_documented_string():
@@ -41,19 +41,21 @@ def test_orders_are_deterministic_per_key_and_vary_across_replicates():
     a = {r.key: r.render(None)[1] for r in _reqs()}
     b = {r.key: r.render(None)[1] for r in _reqs()}
     assert a == b
-    shuffled = [r.render(None)[1] for r in _reqs(replicates=10) if r.item.item == "t1" and r.setting.setting == "shuffled"]
+    shuffled = [r.render(None)[1] for r in _reqs(replicates=10) if r.item.item == "t1" and r.setting.setting == "original"]
     assert len({tuple(s) for s in shuffled}) > 5  # fresh permutation per replicate
 
 
 def test_settings_show_the_declared_order_and_labels():
     t1 = {(r.setting.setting, r.replicate): r.render(None) for r in _reqs() if r.item.item == "t1"}
     file_order = [o.key for o in DESIGN.item("t1").options]
-    assert t1[("original", 1)][1] == file_order
-    assert t1[("original", 2)][1] == file_order
+    assert file_order == sorted(file_order)  # alphabetical: no human group's rank order
+    assert t1[("fixed", 1)][1] == t1[("fixed", 2)][1] == file_order
     assert t1[("reversed", 1)][1] == file_order[::-1]
-    assert sorted(t1[("shuffled", 1)][1]) == sorted(file_order)
+    assert sorted(t1[("original", 1)][1]) == sorted(file_order)
+    assert t1[("original", 1)][1] != t1[("original", 2)][1]
     labels = t1[("synonyms", 1)][2]
-    assert "Non-maleficence" in labels and "Justice" in labels and "Safety" not in labels
+    assert "Non-maleficence" in labels and ("Justice" in labels or "Non-discrimination" in labels)
+    assert "Safety" not in labels and "Fairness" not in labels
     assert "Transparency" in labels  # no synonym: shown under its own name
     text = t1[("synonyms", 1)][0][0]["content"]
     assert "- Non-maleficence" in text and "- Safety" not in text

@@ -34,7 +34,7 @@ OK_STUDY = small_study([SIM_MODEL])  # study "small": t1 (4 settings) x 1 replic
 GOOD_RECORDS = "".join(
     json.dumps({"model": "survey", "item": "t1", "setting": s, "replicate": 1,
                 "response": "Safety, Privacy, Fairness, Dignity, Transparency"}) + "\n"
-    for s in ("original", "reversed", "shuffled", "synonyms"))
+    for s in ("original", "fixed", "reversed", "synonyms"))
 
 
 @dataclass(frozen=True)
