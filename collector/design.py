@@ -53,15 +53,17 @@ class Item:
     def synonym_label(self, key: str, seed: int | None = None) -> str | None:
         """The label the synonyms setting shows for option ``key`` (None: it has no synonym).
 
-        With several synonyms, ``seed`` (the request's, derived from its key) chooses one, so
-        the label alternates across runs and a rerun shows the same; without a seed, the first.
+        With a ``seed`` (the request's, derived from its key) the label alternates per run among
+        all the value's names, its own and its synonyms, as the study alternated "Fairness",
+        "Justice" and "Non-discrimination"; a rerun shows the same. Without a seed: the first synonym.
         """
-        labels = [s.label for s in self.synonyms if s.key == key]
-        if not labels:
+        synonyms = [s.label for s in self.synonyms if s.key == key]
+        if not synonyms:
             return None
-        if seed is None or len(labels) == 1:
-            return labels[0]
-        return labels[random.Random(f"{seed}|{key}").randrange(len(labels))]
+        if seed is None:
+            return synonyms[0]
+        names = [o.label for o in self.options if o.key == key] + synonyms
+        return names[random.Random(f"{seed}|{key}").randrange(len(names))]
 
 
 @dataclass(frozen=True)
