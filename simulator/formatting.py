@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .prompts import Option
-from .vocab import SYNONYMS, WORD_OF
+from .vocab import SYNONYMS, WORD_OF, value_of
 
 if TYPE_CHECKING:  # panel imports this module
     from .panel import Decision, Profile, Style
@@ -141,7 +141,8 @@ def _selection(chosen: Sequence[Option], k: int, style: Style, rng: random.Rando
     items = []
     for opt in chosen:
         name = opt.name
-        if opt.value is not None and rng.random() < style.synonyms:
+        # another name only for an option printed as a value's name (never shorten "Privacy and Security")
+        if opt.value is not None and value_of(opt.name) == opt.value and rng.random() < style.synonyms:
             alternatives = [s for s in (opt.value, *SYNONYMS[opt.value]) if s.lower() != name.lower()]
             if alternatives:
                 name = rng.choice(alternatives)

@@ -1,7 +1,7 @@
 """The simulated panel: seeded synthetic respondents that stand in for LLMs.
 
 These are NOT language models. Each ``Profile`` is a handful of numbers (how
-much it cares about each of the twelve values, how much list order sways it,
+much it cares about each value it knows, how much list order sways it,
 how noisy, how often it refuses or rambles, how it formats answers) and
 :func:`answer` turns a prompt into a reply by sampling from them:
 
@@ -15,14 +15,23 @@ how noisy, how often it refuses or rambles, how it formats answers) and
 
 For rating and trade-off scales, ``primacy`` pulls the latent towards the
 first-listed option. All numbers are embedded here so a run never reads a file.
+
+Any study: the profiles are keyed by value name (the shipped study's values,
+seeded from its published figures). A value a profile does not know -- an
+option label of another study, or the question of a rating about one -- gets
+a fixed pseudo-random weight drawn from the profile's name and the label
+(``Profile.weight``), so each simulated model has stable, distinct
+preferences over any study's options, which say nothing about anything.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from statistics import NormalDist
 from types import MappingProxyType
 from typing import Any
 
@@ -67,14 +76,13 @@ class Profile:
     refusal_rate: float = 0.0
     off_format_rate: float = 0.0
     style: Style = Style()
+    spread: float = 0.8  # sd of ln(weight / mean weight) for values the profile does not know
 
     def __post_init__(self) -> None:
         if not self.name.startswith("sim-"):
             raise ValueError(f"simulated model names start with 'sim-': {self.name!r}")
-        missing = set(VALUES) - set(self.weights)
-        unknown = set(self.weights) - set(VALUES)
-        if missing or unknown:
-            raise ValueError(f"{self.name}: weights need exactly the 12 values (missing {missing}, unknown {unknown})")
+        if not self.weights:
+            raise ValueError(f"{self.name}: weights need at least one value")
         if any(w <= 0 for w in self.weights.values()):
             raise ValueError(f"{self.name}: weights must be positive")
         if set(self.context_adjust) - set(CONTEXTS):
@@ -92,13 +100,24 @@ class Profile:
         return hash(self.name)
 
     def weight(self, value: str | None, context: str | None = None) -> float:
-        """Weight of a value (in a context); the mean weight for an unrecognised option."""
-        if value is None or value not in self.weights:
+        """Weight of a value (in a context).
+
+        A value the profile knows has its seeded weight; any other label (another study's
+        value, the text of a rating question) a fixed draw from the profile's name and the
+        label: ``mean weight * exp(spread * z)`` with z standard normal. None: the mean weight.
+        """
+        if value is None:
             return self._mean_w  # type: ignore[attr-defined]
+        if value not in self.weights:
+            return self._mean_w * _unknown_factor(self.name, value, self.spread)  # type: ignore[attr-defined]
         w = self.weights[value]
         if context is not None:
             w *= self.context_adjust.get(context, {}).get(value, 1.0)
         return w
+
+    def option_weight(self, option: Option, context: str | None = None) -> float:
+        """Weight of an option as printed: its known value's, else its own label's."""
+        return self.weight(option.value or " ".join(option.name.lower().split()), context)
 
     def tradeoff_weight(self, value: str | None, context: str | None = None) -> float:
         if value is not None and value in self.tradeoff_weights:
@@ -107,8 +126,15 @@ class Profile:
 
     @property
     def mean_weight(self) -> float:
-        """Geometric mean of the twelve weights: a value of this weight rates ``rating_base``."""
+        """Geometric mean of the known weights: a value of this weight rates ``rating_base``."""
         return self._mean_w  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=65536)
+def _unknown_factor(profile: str, label: str, spread: float) -> float:
+    """exp(spread * z), z a standard normal fixed by (profile, label): stable across runs and processes."""
+    u = (int(hashlib.md5(f"{profile}|{label}".encode()).hexdigest()[:13], 16) + 0.5) / 16 ** 13
+    return math.exp(spread * NormalDist().inv_cdf(u))
 
 
 @dataclass(frozen=True)
@@ -144,7 +170,7 @@ def decide(profile: Profile, messages: Sequence[dict[str, Any]], rng: random.Ran
         order = _plackett_luce(profile, prompt, rng, t)
         return Decision(prompt, "answer", tuple(prompt.options[i] for i in order))
     if prompt.task == "rating":
-        w = profile.weight(prompt.value, prompt.context)
+        w = profile.weight(prompt.value or prompt.subject or None, prompt.context)
         latent = profile.rating_base + profile.rating_gain * math.log(w / profile.mean_weight)
         return Decision(prompt, "answer", (_nearest(profile, prompt.options, latent, rng, t),))
     if prompt.task == "tradeoff":
@@ -171,7 +197,7 @@ def _plackett_luce(profile: Profile, prompt: Prompt, rng: random.Random, t: floa
 def _base_keys(profile: Profile, prompt: Prompt) -> tuple[float, ...]:
     """log weight of each option times its position factor ``exp(-primacy * i / (n - 1))``."""
     span = max(len(prompt.options) - 1, 1)
-    return tuple(math.log(profile.weight(o.value, prompt.context)) - profile.primacy * i / span
+    return tuple(math.log(profile.option_weight(o, prompt.context)) - profile.primacy * i / span
                  for i, o in enumerate(prompt.options))
 
 

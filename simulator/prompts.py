@@ -7,10 +7,20 @@ trade-off tasks) or ``1. text`` numbered lines (ranking of user stories). The
 task is told apart by the options themselves:
 
 - numbered lines                                   -> ``ranking`` (order all items)
-- every option is a scale level with "important"  -> ``rating`` (one level)
+- every option is a level of one scale             -> ``rating`` (one level)
 - options start with Definitely/Probably/Undecided -> ``tradeoff`` (one option)
 - other bullets                                    -> ``selection`` (top k)
 - no options                                       -> ``unknown``
+
+A scale is recognised by its levels, whatever it measures and however many
+levels it has: leading numbers ("1 - never" .. "7 - always"), intensity words
+("not at all", "slightly", "somewhat", "moderately", "very", "extremely",
+"absolutely" ...) on any adjective, or agreement ("strongly disagree" ..
+"strongly agree"). Levels are put on one 0..4 axis by their rank, so a
+5-point and a 7-point scale are answered alike. Values come from the options
+as printed: a value the simulated panel knows (the shipped study's, with their
+synonyms) is recognised inside a longer label, any other label is a value of
+its own (see :meth:`simulator.panel.Profile.weight`).
 
 Parsing is cached by prompt text: a run asks the same few hundred prompts
 thousands of times.
@@ -57,7 +67,8 @@ class Prompt:
     options: tuple[Option, ...] = ()
     k: int = DEFAULT_K  # selection: how many to pick
     context: str | None = None  # medical | banking | marketing | streaming
-    value: str | None = None  # rating: the value asked about
+    value: str | None = None  # rating: the value asked about, if the panel knows it
+    subject: str = ""  # rating: the question without its options (the item, when the value is unknown)
     sides: tuple[str | None, str | None] = (None, None)  # trade-off: values at +2 and -2
 
 
@@ -112,10 +123,11 @@ def parse_prompt(text: str, surrounding: str = "") -> Prompt:
         return Prompt("unknown", context=context)
 
     rest = "\n".join(rest_bullet)
-    levels = [_importance_level(b) for b in bullets]
-    if all(lv is not None for lv in levels):
-        opts = tuple(Option(b, b, level=float(lv)) for b, lv in zip(bullets, levels))  # type: ignore[arg-type]
-        return Prompt("rating", opts, context=context, value=_asked_value(rest, surrounding))
+    levels = scale_levels(bullets)
+    if levels is not None:
+        opts = tuple(Option(b, b, level=lv) for b, lv in zip(bullets, levels))
+        return Prompt("rating", opts, context=context, value=_asked_value(rest, surrounding),
+                      subject=" ".join(rest.lower().split()))
     trade = [_TRADE_RE.match(b) for b in bullets]
     if sum(m is not None for m in trade) * 2 > len(bullets):
         return _tradeoff(bullets, trade, rest, context)
@@ -125,14 +137,20 @@ def parse_prompt(text: str, surrounding: str = "") -> Prompt:
     return Prompt("selection", opts, k=_find_k(rest, len(opts)), context=find_context(everything, min_hits=2))
 
 
+_DESCRIBED_RE = re.compile(r"^(?P<name>[^:(\u2013\u2014]+?)\s*(?::|\(|\s[-\u2013\u2014]\s)\s*\S")
+
+
 def _value_option(label: str) -> Option:
     value = value_of(label)
     if value is not None:
         return Option(label, label, value)
+    described = _DESCRIBED_RE.match(label)
+    if described and value_of(described.group("name")):
+        # "Safety: the system does not hurt anyone", "Privacy (data stays private)" -> answer the name
+        return Option(label, described.group("name"), value_of(described.group("name")))
     m = ALIAS_RE.search(label)
-    if m is not None:  # e.g. "Safety: the system does not hurt anyone" -> answer "Safety"
-        return Option(label, m.group(0), value_of(m.group(0)))
-    return Option(label, label, None)
+    # "Privacy and Security": a value of its own that leans on one the panel knows; answered as printed
+    return Option(label, label, value_of(m.group(0)) if m is not None else None)
 
 
 def _story_options(numbered: list[tuple[str, str]]) -> tuple[Option, ...]:
@@ -145,19 +163,70 @@ def _story_options(numbered: list[tuple[str, str]]) -> tuple[Option, ...]:
     return tuple(opts)
 
 
-def _importance_level(label: str) -> int | None:
-    low = label.lower()
-    if "important" not in low:
+# Intensity of a scale level, on a rough 0..4 axis; only the order matters (levels are ranked).
+_NEGATED = re.compile(r"\b(?:not|no|never|none|un\w+)\b")
+_INTENSITY: tuple[tuple[re.Pattern[str], float], ...] = tuple((re.compile(p), v) for p, v in (
+    (r"\bnot at all\b|\bnot\b.*\bat all\b|\bnone\b|\bnever\b|\bno importance\b", 0.0),
+    (r"\b(?:slightly|a little|a bit|barely|low|rarely)\b", 1.0),
+    (r"\b(?:somewhat|partly|partially|sometimes)\b", 1.5),
+    (r"\b(?:moderately|fairly|moderate|medium|reasonably)\b", 1.75),
+    (r"\b(?:quite|rather|often|mostly)\b", 2.5),
+    (r"\b(?:very|highly|high|strongly|usually)\b", 3.0),
+    (r"\b(?:extremely|completely|totally|always)\b", 4.0),
+    (r"\b(?:absolutely|critically|essential|vital|utmost|indispensable)\b", 4.5),
+))
+_SCALE_WORD = re.compile(
+    r"\b(?:important|unimportant|importance|relevant|necessary|essential|vital|priority|useful|valuable|"
+    r"likely|unlikely|agree|disagree|neutral|neither|satisfied|dissatisfied|concerned|acceptable|"
+    r"unacceptable|critical|always|never|often|sometimes|rarely)\b")
+_NUMBER_LEVEL = re.compile(r"^\(?(\d{1,2})\)?(?:$|[\s.:=)\-\u2013\u2014])")
+
+
+def _intensity(label: str) -> float | None:
+    """Where a level label sits on its scale (None: not a scale level)."""
+    low = " ".join(label.lower().split())
+    if not _SCALE_WORD.search(low) and not any(rx.search(low) for rx, _ in _INTENSITY[1:]):
         return None
-    if "not at all" in low or "not important" in low or "unimportant" in low:
-        return 0
-    if "slightly" in low or "a little" in low or "somewhat" in low:
-        return 1
-    if "extremely" in low or "critically" in low or "absolutely" in low:
-        return 4
-    if "very" in low or "highly" in low:
-        return 3
-    return 2
+    if re.search(r"\b(?:neither|neutral|undecided|no opinion)\b", low):
+        return 2.0
+    if re.search(r"\b(?:disagree|unlikely|dissatisfied|unacceptable)\b", low):  # the negative side of a bipolar scale
+        strength = 2.0 if re.search(r"\b(?:strongly|completely|totally|very|extremely)\b", low) else \
+            0.5 if re.search(r"\b(?:somewhat|slightly|mostly|a little)\b", low) else 1.0
+        return 2.0 - strength
+    if re.search(r"\b(?:agree|likely|satisfied|acceptable)\b", low) and not _NEGATED.search(low):
+        strength = 2.0 if re.search(r"\b(?:strongly|completely|totally|very|extremely)\b", low) else \
+            0.5 if re.search(r"\b(?:somewhat|slightly|mostly|a little)\b", low) else 1.0
+        return 2.0 + strength
+    for rx, value in _INTENSITY:
+        if rx.search(low):
+            return value
+    if _NEGATED.search(low):  # "not important", "unimportant"
+        return 0.0
+    return 2.0  # the plain adjective: "important"
+
+
+def scale_levels(labels: Sequence[str]) -> tuple[float, ...] | None:
+    """Each label's level on a 0..4 axis if the labels are the levels of one scale, else None.
+
+    All labels must read as levels (all numbered, or all with a scale word), with at least
+    two distinct levels; levels are ranked and spread evenly over 0..4, so only their order
+    matters and scales of any length answer alike.
+    """
+    if len(labels) < 2:
+        return None
+    numbers = [_NUMBER_LEVEL.match(lb.strip()) for lb in labels]
+    if all(numbers):
+        raw = [float(m.group(1)) for m in numbers]  # type: ignore[union-attr]
+    else:
+        found = [_intensity(lb) for lb in labels]
+        if any(v is None for v in found):
+            return None
+        raw = [float(v) for v in found]  # type: ignore[arg-type]
+    distinct = sorted(set(raw))
+    if len(distinct) < 2:
+        return None
+    rank = {v: 4.0 * i / (len(distinct) - 1) for i, v in enumerate(distinct)}
+    return tuple(rank[v] for v in raw)
 
 
 def _asked_value(rest: str, surrounding: str) -> str | None:
@@ -200,7 +269,8 @@ def _tradeoff(bullets: list[str], matches: list[re.Match[str] | None], rest: str
     for b, (strength, key, value) in zip(bullets, parsed):
         sign = 1 if key == side_a else -1
         opts.append(Option(b, b, value, level=float(sign * strength)))
-    values = [s if value_of(s) == s else None for s in sides[:2]] + [None, None]
+    # a side the panel knows is its value; any other is its own text (weighted as an unknown value)
+    values: list[str | None] = [*sides[:2], None, None]
     return Prompt("tradeoff", tuple(opts), context=context, sides=(values[0], values[1]))
 
 

@@ -53,8 +53,10 @@ def test_panel_has_at_least_seven_distinct_simulated_models():
 def test_profiles_validate_their_numbers():
     with pytest.raises(ValueError, match="sim-"):
         Profile(name="gpt-x", description="", weights=dict.fromkeys(VALUES, 1.0))
-    with pytest.raises(ValueError, match="12 values"):
-        Profile(name="sim-x", description="", weights={"Safety": 1.0})
+    with pytest.raises(ValueError, match="at least one value"):
+        Profile(name="sim-x", description="", weights={})
+    with pytest.raises(ValueError, match="positive"):
+        Profile(name="sim-x", description="", weights={"Safety": 0.0})
     with pytest.raises(TypeError):
         PANEL[0].weights["Safety"] = 0  # type: ignore[index]
     with pytest.raises(dataclasses.FrozenInstanceError):
