@@ -39,8 +39,8 @@ def test_release_0_1_0_fixture_passes_the_coverage_test(tmp_path):
     db = tmp_path / "fixture.duckdb"
     shutil.copy(FIXTURE, db)
     out = io.StringIO()
-    code = warehouse.build(db, select="+assert_mapping_coverage", quiet=True, target_path=tmp_path / "target",
-                           log_path=tmp_path / "logs", out=out)
+    code = warehouse.build(db, select="+assert_mapping_coverage", indirect_selection="cautious", quiet=True,
+                           target_path=tmp_path / "target", log_path=tmp_path / "logs", out=out)
     assert code == 0, out.getvalue()
     with duckdb.connect(str(db), read_only=True) as con:
         worst = con.execute("select max(invalid_share) from response_status").fetchone()[0]
