@@ -13,6 +13,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from aligned.terminal import printable
 from collector import __version__
 from collector.errors import UserError
 
@@ -29,16 +30,55 @@ def _db(args: argparse.Namespace) -> Path:
     return args.db if args.db is not None else default_db_path()
 
 
-def _positive(name: str):
+def _positive(name: str, maximum: int | None = None, minimum: int = 1):
+    """A whole number in minimum..maximum: a flag obeys the same limits as the experiment file."""
     def parse(text: str) -> int:
         try:
             v = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
-        if v < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {v}")
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {_shown(text)}") from None
+        if v < minimum:
+            raise argparse.ArgumentTypeError(f"{name} must be at least {minimum}, got {v}")
+        if maximum is not None and v > maximum:
+            raise argparse.ArgumentTypeError(f"{name} must be at most {maximum:,}, got {v:,}")
         return v
     return parse
+
+
+def _shown(text: str) -> str:
+    """A user's value quoted for an error line: cut, on one line, with no control characters."""
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _replicates(text: str) -> int:
+    from collector.config import MAX_REPLICATES
+    return _positive("--replicates", MAX_REPLICATES)(text)
+
+
+def _concurrency(text: str) -> int:
+    from collector.config import ModelSpec
+    limit = next(m.le for m in ModelSpec.model_fields["concurrency"].metadata if hasattr(m, "le"))
+    return _positive("--concurrency", limit)(text)
+
+
+def _study(text: str) -> str:
+    import re
+
+    from collector.config import STUDY_PATTERN
+    if not re.match(STUDY_PATTERN, text):
+        raise argparse.ArgumentTypeError(f"--study must be lower snake case (a-z, 0-9, _; starting with a letter), "
+                                         f"got {_shown(text)}")
+    return text
+
+
+def _seconds(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {_shown(text)}") from None
+    if not v > 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {_shown(text)}")
+    return v
 
 
 def _fraction(text: str) -> float:
@@ -67,16 +107,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("experiment", type=Path)
     _db_arg(p)
     p.add_argument("--models", help="comma-separated model names (default: all in the file)")
-    p.add_argument("--replicates", type=_positive("--replicates"), help="override replicates (part of the design)")
-    p.add_argument("--study", help="override the study name (use a new name for a changed design)")
-    p.add_argument("--concurrency", type=_positive("--concurrency"), help="requests in flight per model")
+    p.add_argument("--replicates", type=_replicates, help="override replicates (part of the design)")
+    p.add_argument("--study", type=_study, help="override the study name (use a new name for a changed design)")
+    p.add_argument("--concurrency", type=_concurrency, help="requests in flight per model")
     p.add_argument("--simulator-url", help="base URL of a running `aligned simulate` (for provider: simulated)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     p = sub.add_parser("plan", help="dry run: requests, tokens and cost per model and task; no network")
     p.add_argument("experiment", type=Path)
     p.add_argument("--models")
-    p.add_argument("--replicates", type=_positive("--replicates"))
+    p.add_argument("--replicates", type=_replicates)
 
     p = sub.add_parser("status", help="planned / ok / failed per study, model and task")
     _db_arg(p)
@@ -84,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="import answers collected elsewhere (JSONL or CSV)")
     p.add_argument("file", type=Path)
     _db_arg(p)
-    p.add_argument("--study", help="study name (default: the experiment file's)")
+    p.add_argument("--study", type=_study, help="study name (default: the experiment file's)")
     p.add_argument("--experiment", type=Path, help="the design (default: the shipped study)")
 
     p = sub.add_parser("simulate", help=f"serve the {SIM_NOTE} (OpenAI chat-completions API) on 127.0.0.1")
@@ -95,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help=f"collect the shipped study from the {SIM_NOTE}, build and report")
     _db_arg(p)
-    p.add_argument("--replicates", type=_positive("--replicates"), default=None)
+    p.add_argument("--replicates", type=_replicates, default=None)
     p.add_argument("--fault-rate", type=_fraction, default=0.0)
     p.add_argument("--out", type=Path, default=Path("reports"))
     p.add_argument("--no-progress", action="store_true")
@@ -114,6 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
     _db_arg(p)
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument("--read", dest="dialect", help="the query's SQL dialect (postgres, mysql, bigquery, ...)")
+    rows = p.add_mutually_exclusive_group()
+    rows.add_argument("--limit", type=_positive("--limit", minimum=0), default=-1, metavar="N",
+                      help="print at most N rows (default: 1000 for --format table, every row for csv and json)")
+    rows.add_argument("--all", dest="limit", action="store_const", const=None, help="print every row")
+    p.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
+                   help="stop a query that runs longer (default: 60)")
+    p.add_argument("--memory-limit", metavar="SIZE", help="memory DuckDB may use for the query (default: 1GB)")
 
     p = sub.add_parser("validate", help="run the Great Expectations suite and write data docs")
     _db_arg(p)
@@ -131,11 +178,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(COMMANDS[args.command](args, console) or 0)
     except UserError as exc:
-        print(f"aligned {args.command}: error: {exc}", file=sys.stderr)
+        # one line, and nothing in it (a file's text, a server's words) reaches the terminal as a command
+        print(printable(f"aligned {args.command}: error: {exc}", keep_newlines=False), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"aligned {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _writable_folder(out: Path, flag: str) -> None:
+    """An output folder that exists (or can be made) and can be written to; else one line, exit 2."""
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{flag} {out}: is a file, not a folder; give a folder to write into")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"{flag} {out}: cannot create the folder ({exc.strerror or type(exc).__name__}); "
+                        "give a folder you can write to") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise UserError(f"{flag} {out}: cannot write into this folder (permission denied); "
+                        "give a folder you can write to")
 
 
 # ------------------------------------------------------------------ commands
@@ -157,7 +219,8 @@ def _report_collect(result, console: Console) -> int:
                   f"{c.ok:,} ok, {c.failed:,} failed after retries, {c.retries:,} retries", soft_wrap=True)
     for reason in result.stopped_models.values():
         # the reason quotes the server's error text: escape it, or "[/...]" in it is a MarkupError
-        console.print(f"[red]stopped[/red] {escape(reason)}", highlight=False, soft_wrap=True)
+        console.print(f"[red]stopped[/red] {escape(printable(reason, keep_newlines=False))}", highlight=False,
+                      soft_wrap=True)
     if result.interrupted:
         console.print(f"[yellow]interrupted[/yellow]: {result.left:,} requests left; "
                       "rerun the same command to resume", soft_wrap=True)
@@ -202,6 +265,7 @@ def cmd_simulate(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_demo(args: argparse.Namespace, console: Console) -> int:
     from aligned.demo import run_demo
+    _writable_folder(args.out, "--out")
     return run_demo(_db(args), replicates=args.replicates, fault_rate=args.fault_rate, out=args.out,
                     progress=not args.no_progress, console=console)
 
@@ -213,7 +277,12 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
     from aligned.report import write_report
-    path = write_report(_db(args), args.out, study=args.study)
+    _writable_folder(args.out, "--out")
+    try:
+        path = write_report(_db(args), args.out, study=args.study)
+    except OSError as exc:  # the folder became unwritable, a file is in the way, the disk is full, ...
+        raise UserError(f"--out {args.out}: cannot write the report ({exc.strerror or type(exc).__name__}"
+                        f"{': ' + str(exc.filename) if exc.filename else ''})") from None
     console.print(f"report: {path}")
     return 0
 
@@ -221,12 +290,15 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
 def cmd_sql(args: argparse.Namespace, console: Console) -> int:
     from aligned.sqlshell import run_query
     query = args.query if args.query is not None else sys.stdin.read()
-    run_query(_db(args), query, read_dialect=args.dialect, fmt=args.format)  # returns a row count, not an exit code
+    from aligned.sqlshell import DEFAULT_TIMEOUT_S
+    run_query(_db(args), query, read_dialect=args.dialect, fmt=args.format, max_rows=args.limit,
+              timeout_s=args.timeout or DEFAULT_TIMEOUT_S, memory_limit=args.memory_limit)
     return 0
 
 
 def cmd_validate(args: argparse.Namespace, console: Console) -> int:
     from aligned.validate import validate
+    _writable_folder(args.out, "--out")
     return validate(_db(args), args.out)
 
 

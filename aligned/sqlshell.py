@@ -25,7 +25,9 @@ import json
 import logging
 import math
 import re
+import signal
 import sys
+import threading
 import uuid
 from contextlib import contextmanager
 from decimal import Decimal
@@ -39,8 +41,9 @@ from sqlglot.dialects.dialect import Dialect, Dialects
 from sqlglot.errors import ErrorLevel, ParseError, SqlglotError, TokenError, UnsupportedError
 from sqlglot.tokens import TokenType
 
+from aligned.terminal import printable
 from collector.errors import LockedError, UserError
-from collector.store import DEFAULT_DB, _lock_message
+from collector.store import DEFAULT_DB, _lock_message, duckdb_connect
 
 __all__ = [
     "FORMATS",
@@ -65,14 +68,35 @@ _DIALECT_ALIASES = {
 READ_ONLY_WHAT = ("aligned sql runs one read-only query "
                   "(SELECT, WITH ... SELECT, VALUES, PIVOT, DESCRIBE, SHOW TABLES, SUMMARIZE)")
 
-# Connection settings: no files, URLs or extensions; no Python-variable scans; locked.
+# -- limits (docs/reliability.md, "Limits") ---------------------------------------------
+#: rows the table format prints unless --limit N or --all says otherwise
+DEFAULT_ROW_LIMIT = 1000
+#: seconds a query may run (--timeout); then it is interrupted with one line
+DEFAULT_TIMEOUT_S = 60.0
+#: memory DuckDB may use for a query (--memory-limit); nothing spills to disk
+DEFAULT_MEMORY_LIMIT = "1GB"
+#: deepest nesting of parentheses in a query (sqlglot's parser is recursive)
+MAX_NESTING = 32
+#: rows fetched at a time when streaming csv / json
+_CHUNK = 10_000
+
+# Connection settings: no files, URLs or extensions; no Python-variable scans; bounded
+# memory, no spilling to disk; locked (a query cannot change any of this).
+# ``temp_directory`` '' (no spilling) cannot be given together with external access off,
+# so open_readonly sets it first and then applies :data:`LOCKDOWN` with SET, in this order,
+# before any query runs. (``max_temp_directory_size = 0`` instead leaves a recursive query
+# deaf to Ctrl-C and to the time limit.)
 CONNECT_CONFIG: dict[str, Any] = {
-    "enable_external_access": False,
+    "memory_limit": DEFAULT_MEMORY_LIMIT,
+    "temp_directory": "",
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
     "allow_community_extensions": False,
     "allow_unsigned_extensions": False,
     "python_enable_replacements": False,
+}
+LOCKDOWN: dict[str, Any] = {
+    "enable_external_access": False,
     "lock_configuration": True,
 }
 
@@ -192,15 +216,30 @@ def _parse_error_message(exc: ParseError, dialect: str) -> str:
 
 # -- the checks -----------------------------------------------------------------------
 
+def _too_deep() -> UserError:
+    return UserError(f"the query is nested more than {MAX_NESTING} levels deep (parentheses, subqueries or "
+                     "chained operators); write it with fewer levels, e.g. with a WITH clause")
+
+
 def _statement_keywords(sql: str, dialect: str) -> list[str]:
-    """The first keyword of each statement (comments ignored), by sqlglot's tokenizer."""
+    """The first keyword of each statement (comments ignored), by sqlglot's tokenizer.
+
+    Refuses a query nested deeper than :data:`MAX_NESTING` parentheses before it is parsed.
+    """
     try:
         tokens = Dialect.get_or_raise(dialect).tokenize(sql)
     except (TokenError, SqlglotError, ValueError):
         return []
     firsts: list[str] = []
     expect = True
+    depth = 0
     for tok in tokens:
+        if tok.token_type == TokenType.L_PAREN:
+            depth += 1
+            if depth > MAX_NESTING:
+                raise _too_deep()
+        elif tok.token_type == TokenType.R_PAREN:
+            depth -= 1
         if tok.token_type == TokenType.SEMICOLON:
             expect = True
             continue
@@ -306,9 +345,16 @@ def check_and_transpile(sql: str | None, read_dialect: str | None = None) -> str
     """Check that ``sql`` is exactly one read-only query and return it as DuckDB SQL.
 
     ``read_dialect`` is a sqlglot dialect name (default duckdb). Raises UserError with a
-    one-line message for an unknown dialect, a syntax error (with line and column), or
-    anything that is not a read-only query.
+    one-line message for an unknown dialect, a syntax error (with line and column), a
+    query nested too deeply, or anything that is not a read-only query.
     """
+    try:
+        return _check_and_transpile(sql, read_dialect)
+    except RecursionError:  # nesting the parenthesis count does not see (e.g. 1+1+...+1 thousands of times)
+        raise _too_deep() from None
+
+
+def _check_and_transpile(sql: str | None, read_dialect: str | None) -> str:
     dialect = _dialect(read_dialect)
     if sql is None or not sql.strip():
         raise UserError("no SQL query given; pass one as an argument or on stdin")
@@ -357,21 +403,36 @@ def check_and_transpile(sql: str | None, read_dialect: str | None = None) -> str
 
 # -- the database -----------------------------------------------------------------------
 
-def open_readonly(db_path: str | Path | None) -> duckdb.DuckDBPyConnection:
-    """Open the database read-only, with no file/URL/extension access and locked settings."""
+def open_readonly(db_path: str | Path | None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the database read-only, with no file/URL/extension access, bounded memory and locked settings."""
     p = Path(db_path) if db_path is not None else _default_db()
     if not p.exists():
         raise UserError(f"{p}: no such database; run `aligned collect` or `aligned demo` first, or pass --db")
     if p.is_dir():
         raise UserError(f"{p}: is a folder, not a database file; pass the .duckdb file with --db")
     try:
-        return duckdb.connect(str(p), read_only=True, config=dict(CONNECT_CONFIG))
+        config = dict(CONNECT_CONFIG)
+        if memory_limit is not None:
+            config["memory_limit"] = memory_limit
+        con = duckdb_connect(p, read_only=True, config=config)
+        try:
+            for name, value in LOCKDOWN.items():
+                # connections to one file in one process share its settings: set each once
+                if con.execute("select current_setting(?)", [name]).fetchone()[0] != value:
+                    con.execute(f"set {name} = {'true' if value else 'false'}")
+        except BaseException:
+            con.close()
+            raise
+        return con
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             # one line even when the holder's command line has newlines (python -c "...")
             raise LockedError(_one_line(_lock_message(p, exc))) from None
         raise UserError(f"{p}: cannot open the database: {str(exc).splitlines()[0]}") from None
     except duckdb.Error as exc:
+        if memory_limit is not None and "memory" in str(exc).lower():
+            raise UserError(f"--memory-limit: {memory_limit!r} is not a size DuckDB knows; write e.g. 500MB or "
+                            "2GB") from None
         raise UserError(f"{p}: cannot open the database: {str(exc).splitlines()[0]}") from None
 
 
@@ -468,7 +529,11 @@ def execute(con: duckdb.DuckDBPyConnection, run_sql: str, user_sql: str | None =
         raise _refuse(f"DuckDB sees a {str(kind).split('.')[-1]} statement")
     try:
         return con.execute(statements[0])
+    except (duckdb.InterruptException, duckdb.OutOfMemoryException):
+        raise  # run_query says which limit (or Ctrl-C) stopped it
     except duckdb.Error as exc:
+        if _is_interrupt(exc):
+            raise
         raise UserError(_duckdb_error_message(exc, user_sql, run_sql)) from None
 
 
@@ -534,13 +599,14 @@ _PLAIN_CELL_MAX = 100
 def _plain_cell(v: Any) -> str:
     if v is None:
         return "NULL"
-    s = _text(v).replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+    s = printable(_text(v).replace("\r", "\\r"), keep_newlines=False)
     return s if len(s) <= _PLAIN_CELL_MAX else s[: _PLAIN_CELL_MAX - 1] + "…"
 
 
 def _footer(n: int, truncated: bool) -> str:
     if truncated:
-        return f"({_rows_word(n)} shown; the query returned more: add LIMIT or use --format csv)"
+        return (f"({_rows_word(n)} shown; the query returned more: --limit N shows more, --all shows every row, "
+                "--format csv writes them all)")
     return f"({_rows_word(n)})"
 
 
@@ -552,6 +618,7 @@ def _numeric_columns(rows: list[tuple], n_columns: int) -> list[bool]:
 
 def _write_plain_table(columns: list[str], rows: list[tuple], out: TextIO, truncated: bool) -> None:
     cells = [[_plain_cell(v) for v in row] for row in rows]
+    columns = [printable(c, keep_newlines=False) for c in columns]
     numeric = _numeric_columns(rows, len(columns))
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
 
@@ -573,9 +640,10 @@ def _write_rich_table(columns: list[str], rows: list[tuple], out: TextIO, trunca
 
     table = Table(show_lines=False, caption=_footer(len(rows), truncated), caption_justify="left")
     for c, numeric in zip(columns, _numeric_columns(rows, len(columns))):
-        table.add_column(Text(c), justify="right" if numeric else "left", overflow="fold")
+        table.add_column(Text(printable(c, keep_newlines=False)), justify="right" if numeric else "left",
+                         overflow="fold")
     for r in rows:
-        table.add_row(*[Text("NULL", style="dim") if v is None else Text(_text(v)) for v in r])
+        table.add_row(*[Text("NULL", style="dim") if v is None else Text(printable(_text(v))) for v in r])
     Console(file=out, highlight=False).print(table)
 
 
@@ -616,12 +684,15 @@ def write_rows(columns: list[str], rows: Iterable[tuple], fmt: str = "table", ou
     """
     if fmt not in FORMATS:
         raise UserError(f"unknown output format {fmt!r}; valid: {', '.join(FORMATS)}")
+    # on a terminal, control characters in the data are shown as escapes, not obeyed;
+    # into a file or a pipe, csv and json carry the data as it is
+    clean = printable if _is_tty(out) else (lambda t: t)
     if fmt == "csv":
         w = csv.writer(out, lineterminator="\n")
-        w.writerow(columns)
+        w.writerow([clean(c) for c in columns])
         n = 0
         for r in rows:
-            w.writerow(["" if v is None else _text(v) for v in r])
+            w.writerow(["" if v is None else clean(_text(v)) for v in r])
             n += 1
         return n
     if fmt == "json":
@@ -630,7 +701,9 @@ def write_rows(columns: list[str], rows: Iterable[tuple], fmt: str = "table", ou
         n = 0
         for r in rows:
             out.write(",\n" if n else "\n")
-            out.write(json.dumps(dict(zip(keys, (_jsonable(v) for v in r))), ensure_ascii=False, allow_nan=False))
+            # ensure_ascii=False keeps C1 controls (\x9b is a terminal's CSI) raw: clean them on a terminal
+            out.write(clean(json.dumps(dict(zip(keys, (_jsonable(v) for v in r))), ensure_ascii=False,
+                                       allow_nan=False)))
             n += 1
         out.write("\n]\n" if n else "]\n")
         return n
@@ -642,43 +715,130 @@ def write_rows(columns: list[str], rows: Iterable[tuple], fmt: str = "table", ou
     return len(rows)
 
 
-def _fetch(cur: duckdb.DuckDBPyConnection, max_rows: int | None, user_sql: str,
-           run_sql: str) -> tuple[list[tuple], bool]:
-    try:
-        if max_rows is None:
-            return cur.fetchall(), False
-        rows = cur.fetchmany(max_rows + 1)
-    except duckdb.Error as exc:
-        raise UserError(_duckdb_error_message(exc, user_sql, run_sql)) from None
+class _TimeLimit(Exception):
+    """Raised by the SIGALRM handler when the time limit is reached."""
+
+
+class _Deadline:
+    """Stop the query after ``seconds`` (DuckDB has no statement timeout).
+
+    In the main thread a SIGALRM timer raises in the main thread: DuckDB checks for
+    signals while it runs, and a watchdog thread would stop it from seeing Ctrl-C.
+    Elsewhere (a library caller's worker thread) a timer thread calls ``interrupt()``.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, seconds: float | None) -> None:
+        self.con, self.seconds, self.fired = con, seconds, False
+        self._timer: threading.Timer | None = None
+        self._previous: Any = None
+
+    def _alarm(self, signum: int, frame: Any) -> None:
+        self.fired = True
+        raise _TimeLimit
+
+    def _fire(self) -> None:
+        self.fired = True
+        self.con.interrupt()
+
+    def __enter__(self) -> "_Deadline":
+        if not self.seconds:
+            return self
+        if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+            self._previous = signal.signal(signal.SIGALRM, self._alarm)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        else:
+            self._timer = threading.Timer(self.seconds, self._fire)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        elif self._previous is not None:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._previous)
+
+
+def _is_interrupt(exc: BaseException) -> bool:
+    # con.interrupt() raises InterruptException; Ctrl-C while DuckDB runs surfaces as RuntimeError
+    return isinstance(exc, duckdb.InterruptException) or (
+        isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower())
+
+
+def _stream(cur: duckdb.DuckDBPyConnection, max_rows: int | None) -> Iterator[tuple]:
+    """The result rows, fetched a chunk at a time (never the whole result in memory)."""
+    left = max_rows
+    while left is None or left > 0:
+        chunk = cur.fetchmany(_CHUNK if left is None else min(_CHUNK, left))
+        if not chunk:
+            return
+        yield from chunk
+        if left is not None:
+            left -= len(chunk)
+
+
+def _fetch(cur: duckdb.DuckDBPyConnection, max_rows: int) -> tuple[list[tuple], bool]:
+    rows = cur.fetchmany(max_rows + 1)
     return rows[:max_rows], len(rows) > max_rows
 
 
 def run_query(db_path: str | Path | None, sql: str | None, read_dialect: str | None = None, fmt: str = "table",
-              out: TextIO = sys.stdout, max_rows: int | None = None) -> int:
+              out: TextIO = sys.stdout, max_rows: int | None = -1, timeout_s: float | None = DEFAULT_TIMEOUT_S,
+              memory_limit: str | None = None) -> int:
     """Check, transpile and run one read-only query; write the result to ``out``.
 
     ``sql`` None reads the query from stdin; ``db_path`` None is the default database
     ($ALIGNED_DB or data/aligned.duckdb). Returns 0, the exit code (the CLI returns it);
     every failure is a one-line UserError (LockedError, exit code 3, for a locked file).
-    ``max_rows`` cuts the output (the table footer says so; csv/json get a stderr note).
+    ``max_rows`` cuts the output (the table footer says so; csv/json get a stderr note);
+    -1 means the default: :data:`DEFAULT_ROW_LIMIT` for the table format, every row (streamed)
+    for csv and json; None means every row. ``timeout_s`` (None: no limit) interrupts a
+    query that runs longer; ``memory_limit`` replaces :data:`DEFAULT_MEMORY_LIMIT`.
+    Ctrl-C raises KeyboardInterrupt (the CLI prints one line and exits 130).
     """
     if fmt not in FORMATS:
         raise UserError(f"unknown output format {fmt!r}; valid: {', '.join(FORMATS)}")
+    if max_rows == -1:
+        max_rows = DEFAULT_ROW_LIMIT if fmt == "table" else None
     if max_rows is not None and max_rows < 0:
         raise UserError(f"max rows must be 0 or more, not {max_rows}")
+    if timeout_s is not None and not timeout_s > 0:
+        raise UserError(f"--timeout must be more than 0 seconds, not {timeout_s:g}")
     if sql is None:
         if _is_tty(sys.stdin):
             raise UserError("no SQL query given; pass one as an argument or pipe it on stdin")
         sql = sys.stdin.read()
     run_sql = check_and_transpile(sql, read_dialect)
-    con = open_readonly(db_path)
+    con = open_readonly(db_path, memory_limit)
+    deadline = _Deadline(con, timeout_s)
     try:
-        cur = execute(con, run_sql, sql)
-        columns = [d[0] for d in (cur.description or [])]
-        rows, truncated = _fetch(cur, max_rows, sql, run_sql)
-        if truncated and fmt != "table":
-            print(f"aligned sql: output cut to the first {_rows_word(max_rows or 0)}", file=sys.stderr)
-        write_rows(columns, rows, fmt, out, truncated)
+        with deadline:
+            cur = execute(con, run_sql, sql)
+            columns = [d[0] for d in (cur.description or [])]
+            if fmt == "table" or max_rows is not None:
+                rows, truncated = _fetch(cur, max_rows) if max_rows is not None else (cur.fetchall(), False)
+                if truncated and fmt != "table":
+                    print(f"aligned sql: output cut to the first {_rows_word(max_rows or 0)} (--limit)",
+                          file=sys.stderr)
+                write_rows(columns, rows, fmt, out, truncated)
+            else:
+                write_rows(columns, _stream(cur, None), fmt, out)
         return 0
+    except (duckdb.Error, RuntimeError, _TimeLimit) as exc:
+        if isinstance(exc, _TimeLimit) or _is_interrupt(exc):
+            if deadline.fired:
+                raise UserError(f"the query ran longer than {timeout_s:g} s, the time limit of aligned sql; "
+                                "narrow it (WHERE, LIMIT) or give --timeout SECONDS") from None
+            raise KeyboardInterrupt from None
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            raise UserError(f"the query needs more than {memory_limit or DEFAULT_MEMORY_LIMIT} of memory, the "
+                            "limit of aligned sql; narrow it (WHERE, LIMIT, fewer columns) or give "
+                            "--memory-limit SIZE") from None
+        if isinstance(exc, duckdb.Error):
+            raise UserError(_duckdb_error_message(exc, sql, run_sql)) from None
+        raise
+    except RecursionError:
+        raise _too_deep() from None
     finally:
         con.close()

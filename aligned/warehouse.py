@@ -73,9 +73,11 @@ def _stored_failures(db_path: Path, relation: str, limit: int = 5) -> list[str]:
     """The first offending rows a test stored (store_failures), one indented line each."""
     import duckdb
 
+    from collector import store
+
     try:
-        con = duckdb.connect(str(db_path), read_only=True)
-    except duckdb.Error:
+        con = store.duckdb_connect(db_path, read_only=True)
+    except (duckdb.Error, UserError):
         return []
     try:
         cur = con.execute(f"select * from {relation} limit {limit}")

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressC
 from collector import store
 from collector.config import Experiment
 from collector.design import Design
+from collector.plan import check_plan_size
 from collector.runner import Collector, CollectResult, Counters, pending_requests, resolve_models
 
 
@@ -50,6 +51,7 @@ def collect(exp: Experiment, db_path: str | Path, opts: CollectOptions, env: Map
     design = Design(exp)
     resolved = resolve_models(exp, opts.models, env, simulator_url)
     names = [m.name for m in resolved]
+    check_plan_size(design, names)  # bounded memory: refuse a plan too large to work out (plan.py)
     con = store.connect(db_path)
     try:
         store.init_schema(con)

@@ -8,6 +8,7 @@ the field and what was expected.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -25,6 +26,28 @@ DEFAULT_EXPERIMENT = PACKAGE_DIR.parent / "experiments" / "are_we_aligned.yaml"
 DEFAULT_SIMULATOR_URL = "http://127.0.0.1:8765/v1"
 
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
+
+# ---- limits on the experiment file (docs/experiment-file.md, docs/reliability.md) ----
+#: largest experiment file read, in bytes
+MAX_FILE_BYTES = 2_000_000
+#: deepest nesting of mappings and lists in the file
+MAX_YAML_DEPTH = 32
+#: most replicates a study may declare (in the file or with --replicates)
+MAX_REPLICATES = 100_000
+#: study names, model names: the same patterns apply to the file, the CLI flags and imported records
+STUDY_PATTERN = r"^[a-z][a-z0-9_]*$"
+MODEL_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$"
+#: the placeholders each task kind fills in its prompt (collector.design fills them, plan.render sends them)
+PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "select": frozenset({"options", "k", "n"}),
+    "rate": frozenset({"options", "context", "value", "n"}),
+    "tradeoff": frozenset({"options", "context", "value_a", "value_b", "n"}),
+    "rank": frozenset({"options", "context", "system", "n"}),
+}
+#: placeholders a trade-off scale label may hold (collector.design fills them)
+LABEL_PLACEHOLDERS = frozenset({"value_a", "value_b"})
+#: what counts as a placeholder: a name in single braces ({contxt}); JSON like {"a": 1} does not
+PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def slug(name: str) -> str:
@@ -112,10 +135,40 @@ class RankTask(_TaskBase):
 Task = Annotated[SelectTask | RateTask | TradeoffTask | RankTask, Field(discriminator="kind")]
 
 
+def _json_value(x: Any, where: str) -> None:
+    """Refuse anything the request body cannot carry as standard JSON (dates, sets, NaN, ...)."""
+    if x is None or isinstance(x, (bool, int, str)):
+        return
+    if isinstance(x, float):
+        if not math.isfinite(x):
+            raise ValueError(f"{where}: {x} is not a finite number (JSON has no NaN or infinity); write a number")
+        return
+    if isinstance(x, list):
+        for i, y in enumerate(x):
+            _json_value(y, f"{where}[{i}]")
+        return
+    if isinstance(x, dict):
+        for k, y in x.items():
+            if not isinstance(k, str):
+                raise ValueError(f"{where}: key {k!r} is not a string; quote it")
+            _json_value(y, f"{where}.{k}")
+        return
+    kind = {"date": "a date", "datetime": "a date and time", "set": "a set (!!set)", "bytes": "binary data"}.get(
+        type(x).__name__, f"a {type(x).__name__}")
+    raise ValueError(f"{where}: {kind} is not a JSON value; write a number, a string (quote dates), true/false, "
+                     "null, or a list or mapping of these")
+
+
+def _json_params(v: dict[str, Any]) -> dict[str, Any]:
+    for k, x in v.items():
+        _json_value(x, str(k))
+    return v
+
+
 class ModelSpec(_Strict):
     """One model to ask. Keys come from the environment variable named in api_key_env."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
+    name: str = Field(pattern=MODEL_NAME_PATTERN)
     provider: ProviderName
     model: str = Field(min_length=1)
     base_url: str | None = None
@@ -140,6 +193,11 @@ class ModelSpec(_Strict):
                              "write the variable's name, e.g. api_key_env: GEMINI_API_KEY, and export the key there")
         return v
 
+    @field_validator("params")
+    @classmethod
+    def _params_json(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return _json_params(v)
+
     @field_validator("base_url")
     @classmethod
     def _url(cls, v: str | None) -> str | None:
@@ -151,9 +209,9 @@ class ModelSpec(_Strict):
 class Experiment(_Strict):
     """A whole study as declared in the experiment file."""
 
-    study: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    study: str = Field(pattern=STUDY_PATTERN)
     description: str = ""
-    replicates: int = Field(ge=1, le=100_000)
+    replicates: int = Field(ge=1, le=MAX_REPLICATES)
     generation: dict[str, Any] = Field(default_factory=dict)
     system_prompt: str | None = None
     values: tuple[Value, ...] = Field(min_length=1)
@@ -166,10 +224,22 @@ class Experiment(_Strict):
     source_path: str | None = Field(default=None, exclude=True)
     source_text: str | None = Field(default=None, exclude=True)
 
+    @field_validator("generation")
+    @classmethod
+    def _generation_json(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return _json_params(v)
+
     @model_validator(mode="after")
     def _cross_references(self) -> "Experiment":
         names = [v.name for v in self.values]
         _no_duplicates(names, "values")
+        ids: dict[str, str] = {}
+        for v in self.values:
+            if not v.key:
+                raise ValueError(f"values: {v.name!r} has no letters or digits, so it has no id; rename it")
+            other = ids.setdefault(v.key, v.name)
+            if other != v.name:
+                raise ValueError(f"values: {other!r} and {v.name!r} both have the id {v.key!r}; rename one")
         known = {n.lower(): n for n in names}
         seen_labels: dict[str, str] = {}
         for v in self.values:
@@ -200,6 +270,11 @@ class Experiment(_Strict):
             where = f"tasks.{tname}"
             if "{options}" not in task.prompt:
                 raise ValueError(f"{where}.prompt: must contain the {{options}} placeholder")
+            offered = PLACEHOLDERS[task.kind]
+            for name in PLACEHOLDER_RE.findall(task.prompt):
+                if name not in offered:
+                    raise ValueError(f"{where}.prompt: unknown placeholder {{{name}}}; a {task.kind} task offers "
+                                     + ", ".join(f"{{{p}}}" for p in sorted(offered)))
             if isinstance(task, SelectTask):
                 for v in task.values:
                     value_ref(f"{where}.values", v)
@@ -209,6 +284,14 @@ class Experiment(_Strict):
             if isinstance(task, (RateTask, TradeoffTask)):
                 if task.scale not in self.scales:
                     raise ValueError(f"{where}.scale: unknown scale {task.scale!r}; declare it under scales: (known: {', '.join(self.scales) or 'none'})")
+                label_offers = LABEL_PLACEHOLDERS if isinstance(task, TradeoffTask) else frozenset()
+                for lv in self.scales[task.scale]:
+                    for name in PLACEHOLDER_RE.findall(lv.label):
+                        if name not in label_offers:
+                            raise ValueError(
+                                f"scales.{task.scale}.{lv.key}.label: unknown placeholder {{{name}}} for {where} "
+                                f"(a {task.kind} task's scale labels offer "
+                                + (", ".join(f"{{{p}}}" for p in sorted(label_offers)) or "none") + ")")
                 for c in task.contexts:
                     context_ref(f"{where}.contexts", c)
             if isinstance(task, RateTask):
@@ -254,11 +337,15 @@ class Experiment(_Strict):
 
 
 def _no_duplicates(items: list[str], where: str) -> None:
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for i in items:
-        if i.lower() in seen:
+        first = seen.get(i.lower())
+        if first is None:
+            seen[i.lower()] = i
+        elif first == i:
             raise ValueError(f"{where}: {i!r} appears twice")
-        seen.add(i.lower())
+        else:
+            raise ValueError(f"{where}: {first!r} and {i!r} differ only in case; rename one")
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -289,10 +376,56 @@ def _format_validation_error(path: str, err: ValidationError) -> str:
     return f"{path}: {where + ': ' if where else ''}{msg}{more}"
 
 
+class _Refused(yaml.MarkedYAMLError):
+    pass
+
+
+class ExperimentLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, bounded: no aliases (a 600-byte "billion laughs" file would expand
+    without end), no duplicate keys (YAML would silently keep the last), at most
+    :data:`MAX_YAML_DEPTH` levels of nesting (deeper would exhaust Python's stack)."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Refused(None, None, f"aliases (*{event.anchor}) are not allowed in an experiment file; "
+                                       "write the value out in full", event.start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                event = self.peek_event()
+                raise _Refused(None, None, f"nested more than {MAX_YAML_DEPTH} levels deep",
+                               event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
+        seen: dict[Any, Any] = {}
+        if isinstance(node, yaml.MappingNode):
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.setdefault(key, key_node)
+                except TypeError:
+                    raise _Refused(None, None, "a mapping key must be a plain value", key_node.start_mark) from None
+                if first is not key_node:
+                    raise _Refused(None, None, f"duplicate key {key!r} (first on line {first.start_mark.line + 1}); "
+                                               "keep one", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
 def parse_experiment(text: str, path: str = "<experiment>") -> Experiment:
     """Parse and validate experiment YAML text; raise UserError with one line on a mistake."""
+    if len(text) > MAX_FILE_BYTES:
+        raise UserError(f"{path}: the experiment file is larger than {MAX_FILE_BYTES:,} characters; "
+                        "is this the right file?")
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=ExperimentLoader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError:  # belt and braces: the depth limit stops nesting long before this
+        raise UserError(f"{path}: invalid YAML: nested too deeply (at most {MAX_YAML_DEPTH} levels)") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -311,6 +444,9 @@ def load_experiment(path: str | Path | None = None) -> Experiment:
     """Read and validate an experiment file (default: the shipped study)."""
     p = Path(path) if path is not None else DEFAULT_EXPERIMENT
     try:
+        if p.is_file() and p.stat().st_size > MAX_FILE_BYTES * 4:  # before reading it whole
+            raise UserError(f"{p}: the experiment file is larger than {MAX_FILE_BYTES:,} characters; "
+                            "is this the right file?")
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UserError(f"{p}: experiment file not found (the shipped study is {DEFAULT_EXPERIMENT})") from None

@@ -11,12 +11,13 @@ million lines import in seconds. A file with any bad record is rejected whole
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from pathlib import Path
 
 import duckdb
 
 from collector import __version__, store
-from collector.config import Experiment
+from collector.config import MODEL_NAME_PATTERN, Experiment
 from collector.design import Design
 from collector.errors import UserError
 
@@ -41,18 +42,19 @@ def _records_sql(path: Path) -> str:
     """
 
 
-def _load(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+def _load(con: duckdb.DuckDBPyConnection, path: Path, shown: Path) -> None:
+    """Read ``path`` line by line into ``recs``; messages name ``shown`` (the file the user gave)."""
     if path.suffix.lower() == ".csv":
         try:
             con.execute(f"create temp table src as {_records_sql(path)}")
         except duckdb.Error as exc:
-            raise UserError(f"{path}: cannot read the CSV file: {str(exc).splitlines()[0]}") from None
+            raise UserError(f"{shown}: cannot read the CSV file: {str(exc).splitlines()[0].replace(str(path), str(shown))}") from None
         cols = [r[0] for r in con.execute("describe src").fetchall()]
         missing = [c for c in REQUIRED if c not in cols]
         unknown = [c for c in cols if c not in (*REQUIRED, *OPTIONAL, "line_no")]
         if missing or unknown:
             raise UserError(
-                f"{path}: wrong CSV header: "
+                f"{shown}: wrong CSV header: "
                 + (f"missing column(s) {', '.join(missing)}" if missing else "")
                 + ("; " if missing and unknown else "")
                 + (f"unknown column(s) {', '.join(unknown)}" if unknown else "")
@@ -66,7 +68,7 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     try:
         con.execute(f"create temp table src as {_records_sql(path)}")
     except duckdb.Error as exc:
-        raise UserError(f"{path}: cannot read the file: {str(exc).splitlines()[0]}") from None
+        raise UserError(f"{shown}: cannot read the file: {str(exc).splitlines()[0].replace(str(path), str(shown))}") from None
     keys = ", ".join(f"'{c}'" for c in (*REQUIRED, *OPTIONAL))
     con.execute(f"""
         create temp table recs as
@@ -167,24 +169,12 @@ def import_file(path: str | Path, db_path: str | Path, exp: Experiment) -> tuple
     if not data.strip():
         raise UserError(f"{path}: the file is empty; nothing imported")
     file_hash = hashlib.sha256(data).hexdigest()
-    work = duckdb.connect()  # validation happens in memory; the database is touched only if all is well
-    try:
-        try:
-            if not _load_fast(work, path):
-                raise UserError("")
-            _validate(work, design, path)
-        except UserError:  # refused or has problems: read it again line by line, for exact line numbers
-            work.close()
-            work = duckdb.connect()
-            _load(work, path)
-            _validate(work, design, path)
-        records = work.sql("""
-            select model, item, coalesce(setting, 'original') as setting, replicate::integer as replicate, response,
-                   external_id, options_shown, try_cast(collected_at as timestamp) as collected_at
-            from recs order by line_no
-        """).to_arrow_table()
-    finally:
-        work.close()
+    # DuckDB's readers take a file name as a glob ('ans[12].jsonl' reads ans1.jsonl, 'ans*.jsonl' every match):
+    # they read a private copy of exactly the bytes read and hashed above, under a name with no glob characters
+    with tempfile.TemporaryDirectory(prefix="aligned-import-") as tmp:
+        copy = Path(tmp) / ("records" + path.suffix.lower())
+        copy.write_bytes(data)
+        records = _read_records(copy, design, path)
 
     models = sorted(set(records.column("model").to_pylist()))
     con = store.connect(db_path)
@@ -192,6 +182,7 @@ def import_file(path: str | Path, db_path: str | Path, exp: Experiment) -> tuple
         store.init_schema(con)
         store.record_design(con, design, [{"model": m, "provider": "import"} for m in models])
         run_id = store.start_run(con, "import", exp.study, exp.file_hash, {"file": str(path), "sha256": file_hash,
+                                                                         "bytes": len(data),
                                                                          "records": records.num_rows})
         con.register("_imp", records)
         before = con.execute("select count(*) from raw.responses").fetchone()[0]
@@ -230,6 +221,28 @@ def import_file(path: str | Path, db_path: str | Path, exp: Experiment) -> tuple
         con.close()
 
 
+def _read_records(copy: Path, design: Design, path: Path):  # -> pyarrow.Table
+    """Validate the records of ``copy`` (the bytes of ``path``, which error messages name)."""
+    work = store.duckdb_connect()  # validation happens in memory; the database is touched only if all is well
+    try:
+        try:
+            if not _load_fast(work, copy):
+                raise UserError("")
+            _validate(work, design, path)
+        except UserError:  # refused or has problems: read it again line by line, for exact line numbers
+            work.close()
+            work = store.duckdb_connect()
+            _load(work, copy, path)
+            _validate(work, design, path)
+        return work.sql("""
+            select model, item, coalesce(setting, 'original') as setting, replicate::integer as replicate, response,
+                   external_id, options_shown, try_cast(collected_at as timestamp) as collected_at
+            from recs order by line_no
+        """).to_arrow_table()
+    finally:
+        work.close()
+
+
 def _validate(con: duckdb.DuckDBPyConnection, design: Design, path: Path) -> None:
     if con.execute("select count(*) from recs").fetchone()[0] == 0:
         raise UserError(f"{path}: no records found")
@@ -249,6 +262,9 @@ def _validate(con: duckdb.DuckDBPyConnection, design: Design, path: Path) -> Non
             select line_no, coalesce(problem,
                 case
                   when model is null or trim(model) = '' then 'missing field: model'
+                  when not regexp_full_match(model, ?)
+                       then 'model name ' || to_json(left(model, 40)) || ' is not allowed (letters, digits and . _ : / -, '
+                            || 'starting with a letter or digit, as in an experiment file)'
                   when item is null then 'missing field: item'
                   when replicate is null then 'missing field: replicate'
                   when response is null then 'missing field: response'
@@ -276,7 +292,7 @@ def _validate(con: duckdb.DuckDBPyConnection, design: Design, path: Path) -> Non
         select line_no, problem from checks where problem is not null
         union all select * from dups
         order by line_no
-    """, [design.exp.replicates, design.exp.replicates]).fetchall()
+    """, [MODEL_NAME_PATTERN.strip("^$"), design.exp.replicates, design.exp.replicates]).fetchall()
     if problems:
         shown = "; ".join(f"line {n}: {p}" for n, p in problems[:MAX_REPORTED])
         more = f" (and {len(problems) - MAX_REPORTED} more)" if len(problems) > MAX_REPORTED else ""

@@ -14,9 +14,19 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from collector.config import PLACEHOLDERS
 from collector.design import Design, Item, Option, Setting
+from collector.errors import UserError
 
-_PLACEHOLDER = re.compile(r"\{(options|context|value|value_a|value_b|system|k|n)\}")
+# config.py refuses a template with any other {name}, so every placeholder left is filled
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(sorted(set().union(*PLACEHOLDERS.values()))) + r")\}")
+
+#: most requests one run plans (models x prompts x settings x replicates). What is left of a
+#: plan is worked out as a set of keys in memory (about 370 bytes per pending request, 0.37 GB at
+#: the limit), so a
+#: run is refused above this, with one line, instead of running out of memory
+#: (docs/reliability.md, "Limits").
+MAX_PLANNED_REQUESTS = 1_000_000
 
 
 def request_key(study: str, model: str, item: str, setting: str, replicate: int) -> str:
@@ -81,6 +91,19 @@ def iter_plan(design: Design, models: list[str], replicates: int):
             for r in range(1, replicates + 1):
                 yield PlannedRequest(request_key(study, model, item.item, setting.setting, r), study, model, item,
                                      setting, r)
+
+
+def check_plan_size(design: Design, models: list[str]) -> int:
+    """The number of requests one run plans; UserError above :data:`MAX_PLANNED_REQUESTS`."""
+    per_replicate = len(design.item_settings)
+    n = per_replicate * design.exp.replicates * len(models)
+    if n > MAX_PLANNED_REQUESTS:
+        where = design.exp.source_path or "the experiment"
+        raise UserError(f"{where}: this run would plan {n:,} requests ({len(models)} model(s) x {per_replicate:,} "
+                        f"prompts x {design.exp.replicates:,} replicates), more than the limit of "
+                        f"{MAX_PLANNED_REQUESTS:,} per run; collect a few models at a time (--models) "
+                        "or use fewer replicates")
+    return n
 
 
 def plan_counts(design: Design, models: list[str], replicates: int) -> dict[tuple[str, str], int]:

@@ -219,6 +219,36 @@ def _lock_message(path: Path, exc: Exception) -> str:
 _RESERVED_STEMS = {"raw", "main", "staging", "intermediate", "reference", "audit", "system", "temp", "memory"}
 
 
+#: settings of every DuckDB connection the project opens: never download or load an extension
+#: behind the user's back (a SQLite file given as --db made DuckDB fetch sqlite_scanner)
+SAFE_CONFIG: dict[str, Any] = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+#: bytes 8-11 of every DuckDB database file
+_DUCKDB_MAGIC = b"DUCK"
+
+
+def duckdb_connect(path: str | Path = ":memory:", read_only: bool = False,
+                   config: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect`` with :data:`SAFE_CONFIG`; a file that exists but is not a DuckDB
+    database is refused with one line before DuckDB tries to read it."""
+    if str(path) != ":memory:":
+        _require_duckdb_file(Path(path))
+    return duckdb.connect(str(path), read_only=read_only, config={**SAFE_CONFIG, **(config or {})})
+
+
+def _require_duckdb_file(p: Path) -> None:
+    try:
+        with p.open("rb") as f:
+            head = f.read(16)
+    except (FileNotFoundError, IsADirectoryError, PermissionError, OSError):
+        return  # DuckDB says what is wrong with a missing or unreadable path
+    if not head or head[8:12] == _DUCKDB_MAGIC:
+        return
+    what = "a SQLite database" if head.startswith(b"SQLite format 3") else \
+        "a Parquet file" if head.startswith(b"PAR1") else "not a DuckDB database"
+    raise UserError(f"{p}: this file is {what}, not a DuckDB database; pass the .duckdb file aligned wrote "
+                    "(--db or $ALIGNED_DB)".replace("is not a DuckDB database, not", "is not"))
+
+
 def connect(path: str | Path, read_only: bool = False, create: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the experiment database with one-line errors for a missing folder or a lock."""
     p = Path(path)
@@ -236,7 +266,7 @@ def connect(path: str | Path, read_only: bool = False, create: bool = True) -> d
         else:
             raise UserError(f"{p}: the folder {p.parent} does not exist; create it or choose another --db path")
     try:
-        return duckdb.connect(str(p), read_only=read_only)
+        return duckdb_connect(p, read_only=read_only)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise LockedError(_lock_message(p, exc)) from None

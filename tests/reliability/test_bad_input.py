@@ -141,7 +141,7 @@ CASES: list[Case] = [
     Case("db-is-a-folder", ("collect", "{ok}", "--db", "{db}"),
          "cannot open the database: IO Error: Could not read from file", setup="dbfolder", db="none"),
     Case("db-not-a-duckdb-file", ("status", "--db", "{db}"),
-         "cannot open the database: IO Error: The file \"{db}\" exists, but it is not a valid DuckDB database file",
+         "{db}: this file is not a DuckDB database; pass the .duckdb file aligned wrote",
          setup="notduckdb", db="same_bytes"),
     Case("db-not-an-aligned-db", ("status", "--db", "{db}"),
          "not an aligned database (no raw.responses); run `aligned collect` first", setup="emptydb", db="none"),
