@@ -13,8 +13,11 @@ study (say, only T1 collected and built) still gets a report.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Callable
+
+import pandas as pd
 
 from collector import __version__
 from aligned.report import comparisons, fidelity, quality, t1, t2, t3, t4
@@ -62,7 +65,7 @@ def write_report(db_path: str | Path, out_dir: str | Path, study: str | None = N
             (fig_dir / f"{f.name}.svg").write_text(f.svg, encoding="utf-8")
             written.append(f"figures/{f.name}.svg")
         for t in sec.tables:
-            t.df.to_csv(tab_dir / f"{t.name}.csv", index=False)
+            spreadsheet_safe(t.df).to_csv(tab_dir / f"{t.name}.csv", index=False)
             written.append(f"tables/{t.name}.csv")
     _remove_stale(out, written)
     study_name = ctx.study or "unknown study"
@@ -103,3 +106,26 @@ def _remove_stale(out: Path, written: list[str]) -> None:
             if rel not in keep and rel.startswith(("figures/", "tables/")) and ".." not in rel and p.is_file():
                 p.unlink()
     manifest.write_text("\n".join(written) + "\n", encoding="utf-8")
+
+
+# a text cell a spreadsheet would run as a formula (OWASP, "CSV Injection"): = + - @ or a
+# tab / carriage return first; a plain number such as -0.5 stays a number
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def _neutral(v: object) -> object:
+    if isinstance(v, str) and v.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(v):
+        return "'" + v  # the leading quote makes Excel, LibreOffice and Sheets show the text as text
+    return v
+
+
+def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell that would start a formula prefixed with ``'`` (OWASP)."""
+    text = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype)]
+    if not text:
+        return df
+    out = df.copy()
+    for c in text:
+        out[c] = out[c].map(_neutral)
+    return out

@@ -76,7 +76,7 @@ class AnthropicProvider(Provider):
                 body[key] = value  # temperature, top_p, top_k, ... have the same names
         return HttpRequest("POST", self.url, headers, body)
 
-    def parse(self, body: dict[str, Any]) -> Completion:
+    def _parse(self, body: dict[str, Any]) -> Completion:
         body = require_dict(body, self.name)
         if body.get("type") == "error":
             raise embedded_error(self, body)

@@ -90,7 +90,7 @@ class GeminiProvider(Provider):
             body["generationConfig"] = config
         return HttpRequest("POST", self.url_for(request.model), headers, body)
 
-    def parse(self, body: dict[str, Any]) -> Completion:
+    def _parse(self, body: dict[str, Any]) -> Completion:
         body = require_dict(unwrap_list(body), self.name)
         if isinstance(body.get("error"), dict):
             raise embedded_error(self, body)

@@ -55,7 +55,7 @@ class OpenAIProvider(Provider):
             body["seed"] = request.seed
         return HttpRequest("POST", f"{self.base_url}/chat/completions", headers, body)
 
-    def parse(self, body: dict[str, Any]) -> Completion:
+    def _parse(self, body: dict[str, Any]) -> Completion:
         body = require_dict(body, self.name)
         choices = body.get("choices")
         if not isinstance(choices, list) or not choices:

@@ -151,4 +151,4 @@ def test_error_message_other_shapes():
     wrapped = [{"error": {"code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"}}]
     assert p.error_message(503, wrapped) == "HTTP 503 UNAVAILABLE: The model is overloaded."
     assert p.error_message(500, "oops") == "HTTP 500: oops"
-    assert p.error_message(500, {"error": {"code": 500, "message": f"key={SENTINEL}"}}) == "HTTP 500: key=[redacted]"
+    assert p.error_message(500, {"error": {"code": 500, "message": f"key={SENTINEL}"}}) == "HTTP 500: key=[API key removed]"

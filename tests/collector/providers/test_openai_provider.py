@@ -98,7 +98,7 @@ def test_error_message_redacts_an_echoed_key(openai_fake):
     fake.respond_next(400, {"error": {"message": f"bad key {SENTINEL} given", "type": "invalid_request_error"}})
     status, body = send(provider, ChatRequest("gpt-4o", MESSAGES))
     msg = provider.error_message(status, body)
-    assert status == 400 and SENTINEL not in msg and "[redacted]" in msg
+    assert status == 400 and SENTINEL not in msg and "[API key removed]" in msg
 
 
 def test_scripted_rate_limit_then_normal(openai_fake):

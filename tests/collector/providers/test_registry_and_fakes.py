@@ -98,7 +98,7 @@ def test_fake_checks_auth_before_answering(openai_fake):
 @pytest.mark.parametrize("cls", [OpenAIProvider, AnthropicProvider, GeminiProvider, SimulatedProvider])
 def test_redact_used_by_the_runner(cls):
     provider = cls("http://127.0.0.1:1", SENTINEL)
-    assert provider.redact(f"cannot connect: {SENTINEL}!") == "cannot connect: [redacted]!"
+    assert provider.redact(f"cannot connect: {SENTINEL}!") == "cannot connect: [API key removed]!"
     assert cls("http://127.0.0.1:1", None).redact("nothing to hide") == "nothing to hide"
 
 
