@@ -1,6 +1,7 @@
 """Small samples never fail the build by chance (issue 14 item 7): `aligned demo --replicates N`
 builds cleanly for small N on the simulated panel, and so does the 0.1.0 fixture (3 replicates),
-whose single odd T1 answer out of 12 tripped the old 5% cut-off."""
+whose single odd T1 answer out of 12 tripped the old 5% cut-off (the rule itself, at every n, is
+tests/aligned/warehouse/test_mapping_coverage_rule.py)."""
 from __future__ import annotations
 
 import io
@@ -43,5 +44,7 @@ def test_release_0_1_0_fixture_passes_the_coverage_test(tmp_path):
                            target_path=tmp_path / "target", log_path=tmp_path / "logs", out=out)
     assert code == 0, out.getvalue()
     with duckdb.connect(str(db), read_only=True) as con:
-        worst = con.execute("select max(invalid_share) from response_status").fetchone()[0]
-    assert worst > 0.05  # a group above the old cut-off by chance (1 of 12), and it passes
+        worst = con.execute("select max(invalid_share), max_by(n_ok, invalid_share) from response_status").fetchone()
+    # with the 0.1.0 parser one odd T1 answer out of 12 (8%) failed the old 5% cut-off; a better
+    # parser may read it, and either way the count rule lets a single odd answer pass
+    print(f"worst group: {worst[0]:.1%} invalid of {worst[1]} answers")
