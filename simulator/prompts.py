@@ -52,7 +52,7 @@ class Option:
     name: str  # what to call it in an answer: the value name as printed, else the label
     value: str | None = None  # canonical value it names or embodies, if recognised
     number: str | None = None  # ranking: the printed number
-    level: float = 0.0  # rating: 0 (not at all) .. 4 (extremely); trade-off: -2 .. +2
+    level: float = 0.0  # rating: 0 (lowest level) .. 4 (highest), by rank; trade-off: -2 .. +2
 
 
 @dataclass(frozen=True, eq=False)

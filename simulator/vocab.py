@@ -1,6 +1,9 @@
-"""The study's vocabulary as the simulator recognises it in free prompt text.
+"""The vocabulary the seeded profiles know: the first shipped study's values, contexts and stories.
 
-Values are found by canonical name or synonym (case-insensitive, whole words,
+It only lets the panel recognise those values (and their synonyms) in prompt text,
+so the profiles' seeded weights apply to them; a prompt of any other study is
+read from its own options (:mod:`.prompts`), and labels not found here are values
+of their own (:meth:`.panel.Profile.weight`). Values are found by canonical name or synonym (case-insensitive, whole words,
 hyphen or space interchangeable); contexts and the value a user story embodies
 are found by keywords. Everything here is precompiled once: the server parses
 thousands of prompts a second.
