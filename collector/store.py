@@ -319,7 +319,7 @@ def record_design(con: duckdb.DuckDBPyConnection, design: Design, models: list[d
                 raise UserError(
                     f"{exp.source_path}: study {exp.study!r} is already in the database with a different design "
                     f"(items, options, settings or generation parameters); one study never mixes two designs: "
-                    f"name a new study (study: or --study) instead")
+                    f"name a new study (study: or --study) instead, or use another database (--db)")
             if exp.replicates < row[1]:
                 con.execute("rollback")
                 raise UserError(
