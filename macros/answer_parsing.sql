@@ -38,3 +38,22 @@
 {% macro story_numbers_pattern() -%}
     {{ return('^(?:(?:user|story|stories|us|no|nr|number|option|item)\\s+)*([0-9]+(?:\\s+(?:(?:user|story|stories|us|no|nr|number|option|item|then|and|followed|by)\\s+)*[0-9]+)*)') }}
 {%- endmacro %}
+
+{# Fences around an option name found whole before pieces are cut (int_answer_pieces): a
+   character answers do not use, and that normalise_text removes. #}
+{% macro name_marker() -%}
+    {{ return('␞') }}
+{%- endmacro %}
+
+{# Every match of a per-row pattern (a column, not a constant) fenced by name_marker(). #}
+{% macro mark_pattern_matches(expr, pattern_expr) -%}
+    {{ return(adapter.dispatch('mark_pattern_matches', 'aligned')(expr, pattern_expr)) }}
+{%- endmacro %}
+
+{% macro default__mark_pattern_matches(expr, pattern_expr) -%}
+    regexp_replace({{ expr }}, {{ pattern_expr }}, '{{ name_marker() }}\0{{ name_marker() }}', 'g')
+{%- endmacro %}
+
+{% macro spark__mark_pattern_matches(expr, pattern_expr) -%}
+    regexp_replace({{ expr }}, {{ pattern_expr }}, '{{ name_marker() }}$0{{ name_marker() }}')
+{%- endmacro %}

@@ -42,6 +42,7 @@ settled as (
         response_texts.setting,
         response_texts.replicate,
         response_texts.completed_at,
+        response_texts.is_truncated,
         text_choices.position,
         text_choices.choice,
         text_choices.match_method,
@@ -73,6 +74,7 @@ joined as (
         response_texts.setting,
         response_texts.replicate,
         response_texts.completed_at,
+        response_texts.is_truncated,
         text_choices.position,
         text_choices.choice,
         text_choices.story_number,
@@ -93,7 +95,7 @@ rank_hits as (
 
     select
         joined.response_id,
-        joined.request_key, joined.external_id, joined.study, joined.model, joined.task, joined.task_kind, joined.item, joined.context, joined.setting, joined.replicate, joined.completed_at,
+        joined.request_key, joined.external_id, joined.study, joined.model, joined.task, joined.task_kind, joined.item, joined.context, joined.setting, joined.replicate, joined.completed_at, joined.is_truncated,
         joined.position,
         case
             when joined.story_number is null then joined.choice
@@ -120,13 +122,14 @@ rank_checks as (
 
     select
         response_id, request_key, external_id, study, model, task, task_kind, item, context, setting, replicate, completed_at,
+        is_truncated,
         raw_text,
         count(*) as n_hits,
         count(choice) as n_stories,
         count(distinct choice) as n_distinct_stories
 
     from rank_hits
-    group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13
+    group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
 
 ),
 
@@ -135,6 +138,7 @@ rank_mapped as (
     select
         rank_hits.response_id,
         rank_hits.request_key, rank_hits.external_id, rank_hits.study, rank_hits.model, rank_hits.task, rank_hits.task_kind, rank_hits.item, rank_hits.context, rank_hits.setting, rank_hits.replicate, rank_hits.completed_at,
+        rank_hits.is_truncated,
         rank_hits.position,
         rank_hits.choice,
         rank_hits.match_method,
@@ -156,6 +160,7 @@ rank_invalid as (
 
     select
         response_id, request_key, external_id, study, model, task, task_kind, item, context, setting, replicate, completed_at,
+        is_truncated,
         cast(null as {{ dbt.type_int() }}) as position,
         cast(null as {{ dbt.type_string() }}) as choice,
         'invalid' as match_method,

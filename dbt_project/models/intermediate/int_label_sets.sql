@@ -21,6 +21,7 @@ final as (
         n_options,
         label_type,
         matches_inside_text,
+        has_separator,
 
         -- measures
         label_length,

@@ -131,6 +131,10 @@ final as (
         labels.label,
         labels.label_type,
         labels.label_type in ('label', 'synonym') as matches_inside_text,
+        -- a name containing a list separator ("Ethics and Responsibility", "Safety & Security"):
+        -- matched whole before an answer is cut into pieces (int_answer_pieces)
+        labels.task_kind <> 'rank' and {{ regexp_matches('lower(labels.label)', answer_piece_pattern()) }}
+            as has_separator,
 
         -- measures
         length(labels.label_norm) as label_length,

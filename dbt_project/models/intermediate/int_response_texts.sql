@@ -49,6 +49,8 @@ final as (
 
         -- the answer
         responses.response_text,
+        -- cut off at the token limit: parsed like any answer, flagged in answers.is_truncated
+        coalesce(responses.finish_reason = 'length', false) as is_truncated,
 
         -- timestamps
         responses.completed_at

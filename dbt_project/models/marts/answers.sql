@@ -39,7 +39,9 @@ final as (
         normalised.status,
         normalised.invalid_reason,
         normalised.n_choices,
-        normalised.raw_text
+        normalised.raw_text,
+        -- cut off at the token limit (finish_reason 'length'); parsed like any other answer
+        normalised.is_truncated
 
     from normalised
     left join option_values
