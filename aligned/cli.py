@@ -139,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fault-rate", type=_fraction, default=0.0)
     p.add_argument("--out", type=Path, default=Path("reports"))
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--real", action="store_true",
+                   help="ask a real but tiny LLM instead (SmolLM2-135M-Instruct, served on 127.0.0.1 by llama.cpp; "
+                        "needs the `real` extra, see README); default --db data/aligned_real.duckdb")
 
     p = sub.add_parser("build", help="run the dbt project (dbt build) against the database")
     _db_arg(p)
@@ -264,6 +267,12 @@ def cmd_simulate(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, console: Console) -> int:
+    if args.real:
+        from aligned.demo import run_demo_real
+        if args.fault_rate:
+            raise UserError("--fault-rate: only the simulated panel injects faults; drop it with --real")
+        return run_demo_real(args.db, replicates=args.replicates, out=args.out, progress=not args.no_progress,
+                             console=console)
     from aligned.demo import run_demo
     _writable_folder(args.out, "--out")
     return run_demo(_db(args), replicates=args.replicates, fault_rate=args.fault_rate, out=args.out,

@@ -47,8 +47,11 @@ def build_sections(ctx: ReportContext) -> list[Section]:
     return [make(ctx) for make in SECTIONS]
 
 
-def write_report(db_path: str | Path, out_dir: str | Path, study: str | None = None) -> Path:
-    """Write ``out_dir/report.html`` (with ``figures/`` and ``tables/`` beside it) and return its path."""
+def write_report(db_path: str | Path, out_dir: str | Path, study: str | None = None, note: str | None = None) -> Path:
+    """Write ``out_dir/report.html`` (with ``figures/`` and ``tables/`` beside it) and return its path.
+
+    ``note``: a sentence shown at the top, before any other banner (``aligned demo --real`` says
+    there that its model is real but tiny)."""
     wh, con = Warehouse.open(db_path, study)
     try:
         ctx = ReportContext.load(wh)
@@ -77,6 +80,8 @@ def write_report(db_path: str | Path, out_dir: str | Path, study: str | None = N
     elif n_sim:
         banner = (f"{n_sim} of {n} models are simulated (synthetic respondents, not LLMs); they are marked "
                   "\"(sim)\" in every figure and table.")
+    if note:
+        banner = f"{note} {banner}" if banner else note
     page = render_page(
         f"Are We Aligned? Report for study {study_name}",
         "How the responsible-AI value priorities stated by each model line up with a US-representative sample "
