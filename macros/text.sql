@@ -25,3 +25,17 @@
 {% macro word_count(expr) -%}
     (length({{ expr }}) - length(replace({{ expr }}, ' ', '')) + 1)
 {%- endmacro %}
+
+{# "not important at all" -> "not at all important": the same negation written the other way round
+   (in a normalised text, so the word is letters and digits). #}
+{% macro not_at_all_first(expr) -%}
+    {{ return(adapter.dispatch('not_at_all_first', 'aligned')(expr)) }}
+{%- endmacro %}
+
+{% macro default__not_at_all_first(expr) -%}
+    regexp_replace({{ expr }}, {{ aligned.regex_literal('(^| )not ([\\p{L}\\p{N}]+) at all( |$)') }}, '\1not at all \2\3', 'g')
+{%- endmacro %}
+
+{% macro spark__not_at_all_first(expr) -%}
+    regexp_replace({{ expr }}, {{ aligned.regex_literal('(^| )not ([\\p{L}\\p{N}]+) at all( |$)') }}, '$1not at all $2$3')
+{%- endmacro %}

@@ -123,6 +123,7 @@ pieces as (
         piece_text
 
     from chunk_pieces
+    where {{ normalise_text('piece_text') }} <> ''
 
 ),
 
@@ -135,7 +136,7 @@ normalised as (
         line_no,
         segment_no,
         piece_no,
-        {{ normalise_text('piece_text') }} as piece
+        {{ not_at_all_first(normalise_text('piece_text')) }} as piece
 
     from pieces
 

@@ -14,6 +14,7 @@
 --            a tie names nothing; it replaces contains hits of the piece only when its label is
 --            longer ("extremly important" is extremely, not "important")
 -- A hit directly preceded by a negation ("not important"), or on a scale by a hedge ("fairly
+-- important") or by a negation anywhere before it in its piece ("I don't think it is
 -- important"), is flagged is_qualified (seed answer_modifiers).
 with
 
@@ -172,6 +173,11 @@ qualified_hits as (
     from label_hits_per_option as hit
     inner join modifiers
         on {{ contains_words('hit.piece', "modifiers.phrase_norm || ' ' || hit.label_norm") }}
+        -- on a scale, a negation anywhere before the level negates it ("I don't think it is
+        -- important", "although not overly important")
+        or (modifiers.modifier_kind = 'negation'
+            and hit.task_kind in ('rate', 'tradeoff')
+            and instr(' ' || hit.piece || ' ', ' ' || modifiers.phrase_norm || ' ') between 1 and hit.match_pos - 1)
     where hit.option_hit_rank = 1
         and hit.match_method = 'contains'
         and (modifiers.modifier_kind = 'negation' or hit.task_kind in ('rate', 'tradeoff'))

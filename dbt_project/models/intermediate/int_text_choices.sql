@@ -182,16 +182,61 @@ scale_hits as (
 
 ),
 
+-- every option the answer names elsewhere: on a trade-off any mention of another label, on a
+-- rating another level standing alone as a piece ("- Very important\n- Extremely important");
+-- a level inside an explanation ("Privacy is important for patients") is not one
+scale_listed as (
+
+    select distinct
+        matches.text_id,
+        matches.canonical
+
+    from matches
+    inner join texts
+        on texts.text_id = matches.text_id
+    where texts.task_kind in ('rate', 'tradeoff')
+        and not matches.is_qualified
+        and (texts.task_kind = 'tradeoff' or matches.match_method in ('exact', 'synonym', 'fuzzy'))
+
+),
+
+scale_chosen as (
+
+    select distinct text_id, canonical
+    from scale_hits
+
+),
+
+scale_named as (
+
+    select text_id, canonical from scale_chosen
+    union
+    select text_id, canonical from scale_listed
+
+),
+
 scale_checks as (
 
     select
-        chosen_matches.text_id,
-        count(distinct case when not chosen_matches.is_qualified then chosen_matches.canonical end)
-            as n_options_named
+        named.text_id,
+        count(distinct chosen.canonical) as n_chosen,
+        count(distinct named.canonical) as n_options_named
 
+    from scale_named as named
+    left join scale_chosen as chosen
+        on chosen.text_id = named.text_id
+        and chosen.canonical = named.canonical
+    group by 1
+
+),
+
+-- answers whose chosen segment names options only negated or hedged
+scale_qualified as (
+
+    select distinct chosen_matches.text_id
     from chosen_matches
     where chosen_matches.task_kind in ('rate', 'tradeoff')
-    group by 1
+        and chosen_matches.is_qualified
 
 ),
 
@@ -208,19 +253,27 @@ scale_mapped as (
     from scale_hits
     inner join scale_checks
         on scale_checks.text_id = scale_hits.text_id
-    where scale_checks.n_options_named = 1
+    where scale_checks.n_chosen = 1
+        and scale_checks.n_options_named = 1
         and scale_hits.plain_hit_order = 1
 
 ),
 
 scale_invalid as (
 
-    select
-        text_id,
-        case when n_options_named > 1 then 'ambiguous' else 'qualified' end as invalid_reason
-
+    select text_id, 'ambiguous' as invalid_reason
     from scale_checks
-    where n_options_named <> 1
+    where n_options_named > 1
+
+    union all
+
+    select scale_qualified.text_id, 'qualified' as invalid_reason
+    from scale_qualified
+    where not exists (
+        select 1 from scale_checks
+        where scale_checks.text_id = scale_qualified.text_id
+            and (scale_checks.n_options_named > 1 or scale_checks.n_chosen = 1)
+    )
 
 ),
 
@@ -326,7 +379,6 @@ refusals as (
     from unmapped
     inner join refusal_phrases
         on {{ contains_words('unmapped.answer_norm', 'refusal_phrases.phrase_norm') }}
-    where unmapped.invalid_reason is null
 
 ),
 
