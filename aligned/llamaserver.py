@@ -86,7 +86,10 @@ class LlamaServer:
         self.model_path = Path(model_path) if model_path is not None else None
         self.alias = alias
         self.n_ctx = n_ctx
-        self.n_threads = n_threads or max(1, min(os.cpu_count() or 1, 4))
+        # one thread by default: llama.cpp's threads spin at every barrier, so on a machine whose
+        # cores are busy with other work two threads ran 7x slower than one (measured on 2 shared
+        # cores); ALIGNED_LLAMA_THREADS raises it on an idle machine
+        self.n_threads = n_threads or int(os.environ.get("ALIGNED_LLAMA_THREADS") or 1)
         self.seed = seed
         self.start_timeout_s = start_timeout_s
         self.port: int | None = None

@@ -9,6 +9,13 @@
     {{ return('\\r?\\n|;') }}
 {%- endmacro %}
 
+{# Lines of answers other than rankings also end before a numbered item inside a line
+   ("1. Fairness, 2. Transparency, 3. Social Good"; "1) Safety 2) Privacy"). A ranking keeps
+   them ("3, 1, 2. Because ..." is one order). #}
+{% macro answer_item_line_pattern() -%}
+    {{ return('\\r?\\n|;|,\\s*[0-9]{1,2}[.)]\\s+|\\s+[0-9]{1,2}\\)\\s+') }}
+{%- endmacro %}
+
 {# Segments of a line: where an explanation starts ("Safety: it prevents harm",
    "Safety - it ...", "Safety. It ...", "very important because ..."). A line's first
    segment that matches anything is the one used, so a preamble before a colon

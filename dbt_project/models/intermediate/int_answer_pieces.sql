@@ -26,8 +26,10 @@ cleaned as (
 
 lines as (
 
-    {{ split_rows('cleaned', 'text_id, label_set, task_kind', 'answer_text',
-                  answer_line_pattern(), 'line_text', 'line_no') }}
+    {{ explode_rows('cleaned', 'text_id, label_set, task_kind',
+        "case when task_kind = 'rank' then " ~ regexp_split('answer_text', answer_line_pattern())
+        ~ " else " ~ regexp_split('answer_text', answer_item_line_pattern()) ~ " end",
+        'line_text', 'line_no') }}
 
 ),
 

@@ -5,14 +5,17 @@
 --            hits ("not Performance") dropped; distinct options in answer order, at most k;
 --            none -> invalid
 --   rate,    the answer's first segment naming an option; negated or hedged mentions ("not
---   tradeoff extremely important", "fairly important") name nothing; exactly one option left
---            -> mapped; two ("important or very important") -> invalid (ambiguous); none
---            (only "not important") -> invalid (qualified)
+--   tradeoff extremely important", "fairly important", "I don't think it is important") name
+--            nothing; exactly one option left, and no other option listed alone anywhere in
+--            the answer ("- Undecided\n- Definitely Performance") -> mapped; two -> invalid
+--            (ambiguous); none (only "not important") -> invalid (qualified)
 --   rank     per line, the first segment naming stories, lines read until every story is
 --            placed; the hits in order (stories by text, or story numbers), checked per
 --            response once numbers are resolved
 -- An answer that maps to nothing and contains a refusal phrase (seed refusal_phrases) is a
--- refusal; one that maps to nothing else is invalid, never forced onto the nearest option.
+-- refusal, even when it also holds option words ("As an AI language model, I don't have
+-- opinions on how important this is"); one that maps to nothing else is invalid, never forced
+-- onto the nearest option.
 with
 
 texts as (
@@ -182,9 +185,10 @@ scale_hits as (
 
 ),
 
--- every option the answer names elsewhere: on a trade-off any mention of another label, on a
--- rating another level standing alone as a piece ("- Very important\n- Extremely important");
--- a level inside an explanation ("Privacy is important for patients") is not one
+-- every option the answer lists elsewhere: another option standing alone as a piece, as in
+-- "- Undecided\n- Definitely Performance" or "1) Probably Safety\n2) Definitely Human Autonomy";
+-- an option word inside an explanation ("Privacy is important for patients", "probably
+-- performance would come second") does not list it
 scale_listed as (
 
     select distinct
@@ -196,7 +200,7 @@ scale_listed as (
         on texts.text_id = matches.text_id
     where texts.task_kind in ('rate', 'tradeoff')
         and not matches.is_qualified
-        and (texts.task_kind = 'tradeoff' or matches.match_method in ('exact', 'synonym', 'fuzzy'))
+        and matches.match_method in ('exact', 'synonym', 'fuzzy')
 
 ),
 

@@ -100,3 +100,109 @@ def test_simulated_panel_agreement(labelled):
         if got.get(rid, ("missing", []))[0] != status or got[rid][1] != chosen:
             print("  DIFF", status, chosen, got.get(rid), repr(texts.get(rid, ""))[:150])
     assert got.keys() >= sim_expected.keys()  # every answer reached the mart
+
+
+# -- real answers: SmolLM2-135M, labelled twice by docs/answer-rubric.md ------------------------
+
+REAL_DIR = Path(__file__).with_name("real_answers")
+REAL_MODEL = "smollm2-135m"
+
+
+def label_reading(label: str, row: dict, design) -> tuple[str, list[str]]:
+    """A rubric label (docs/answer-rubric.md) as (status, canonical choices), like the answers mart."""
+    label = label.strip()
+    if label.lower() in ("refusal", "invalid"):
+        return label.lower(), []
+    it = design.item(row["item_id"])
+    parts = [p.strip() for p in label.split("|") if p.strip()]
+    if row["kind"] == "rank":
+        shown = json.loads(row["option_keys_shown"])
+        by_key = {o.key: o.canonical for o in it.options}
+        try:
+            return "mapped", [by_key[shown[int(p) - 1]] for p in parts]
+        except (ValueError, IndexError, KeyError):
+            return "unreadable label", parts
+    by_label = {o.label.lower(): o.canonical for o in (*it.options, *it.synonyms)}
+    if any(p.lower() not in by_label for p in parts):
+        return "unreadable label", parts
+    return "mapped", [by_label[p.lower()] for p in parts]
+
+
+def read_labels(name: str) -> dict[str, tuple[str, bool]]:
+    with (REAL_DIR / name).open(encoding="utf-8") as f:
+        return {r["answer_id"]: (r["label"], r["sure"].strip().lower() in ("yes", "y", "true", "1", "sure"))
+                for r in csv.DictReader(f)}
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    answers = list(csv.DictReader((REAL_DIR / "answers.csv").open(encoding="utf-8")))
+    design = shipped_design()
+    rows, by_answer = [], {}
+    for a in answers:
+        row = response_row(design, REAL_MODEL, a["item_id"], a["setting"], int(a["replicate"]), a["response_text"],
+                           json.loads(a["option_keys_shown"]))
+        row["finish_reason"] = a["finish_reason"]
+        rows.append(row)
+        by_answer[a["answer_id"]] = row["response_id"]
+    work = tmp_path_factory.mktemp("real_answers")
+    db = make_db(work / "real.duckdb", design, [REAL_MODEL], rows)
+    code = dbt_build(db, work, select="+answers", exclude="test_type:singular", indirect_selection="cautious")
+    assert code == 0, "dbt build --select +answers failed"
+    got: dict[str, tuple[str, list[str]]] = {}
+    truncated = {}
+    for response_id, status, choice, is_truncated in query(
+            db, "select response_id, status, choice, is_truncated from answers order by response_id, position"):
+        st, choices = got.setdefault(response_id, (status, []))
+        truncated[response_id] = is_truncated
+        if choice is not None:
+            choices.append(choice)
+    return answers, design, by_answer, got, truncated
+
+
+def test_real_answers_are_many_and_varied(real):
+    answers = real[0]
+    assert len(answers) >= 400
+    assert {a["kind"] for a in answers} == {"select", "rate", "tradeoff", "rank"}
+    assert len({a["replicate"] for a in answers}) >= 3
+    assert len({a["setting"] for a in answers if a["kind"] == "select"}) >= 4
+    assert len({a["answer_id"] for a in answers}) == len(answers)
+
+
+def test_truncated_answers_are_flagged(real):
+    answers, _, by_answer, _, truncated = real
+    for a in answers:
+        assert truncated[by_answer[a["answer_id"]]] == (a["finish_reason"] == "length"), a["answer_id"]
+
+
+def test_real_answer_accuracy(real):
+    """The normaliser against two independent passes of the rubric; gate on the sure, agreed ones."""
+    answers, design, by_answer, got, _ = real
+    if not all((REAL_DIR / f).exists() for f in ("labels_pass1.csv", "labels_pass2.csv")):
+        pytest.skip("labels_pass1.csv / labels_pass2.csv not written yet")
+    p1, p2 = read_labels("labels_pass1.csv"), read_labels("labels_pass2.csv")
+    assert p1.keys() == p2.keys() == {a["answer_id"] for a in answers}, "each pass labels every answer once"
+    agree, sure_agreed, unsure_agreed, disagreed = 0, [], [], []
+    for a in answers:
+        r1, r2 = label_reading(p1[a["answer_id"]][0], a, design), label_reading(p2[a["answer_id"]][0], a, design)
+        assert "unreadable label" not in (r1[0], r2[0]), (a["answer_id"], p1[a["answer_id"]], p2[a["answer_id"]])
+        if r1 == r2:
+            agree += 1
+            (sure_agreed if p1[a["answer_id"]][1] and p2[a["answer_id"]][1] else unsure_agreed).append((a, r1))
+        else:
+            disagreed.append((a, r1, r2))
+
+    def score(cases):
+        wrong = [(a, want, got[by_answer[a["answer_id"]]]) for a, want in cases
+                 if got[by_answer[a["answer_id"]]] != want]
+        return 1 - len(wrong) / max(len(cases), 1), wrong
+
+    accuracy, wrong = score(sure_agreed)
+    unsure_accuracy, _ = score(unsure_agreed)
+    print(f"\nreal answers: {len(answers)}; the two passes agree on {agree} ({agree / len(answers):.3f}); "
+          f"{len(sure_agreed)} agreed and sure, {len(unsure_agreed)} agreed but unsure, {len(disagreed)} disagreed")
+    print(f"normaliser accuracy on agreed, sure answers: {accuracy:.4f} ({len(sure_agreed) - len(wrong)}/"
+          f"{len(sure_agreed)}); on agreed, unsure answers: {unsure_accuracy:.4f} ({len(unsure_agreed)})")
+    for a, want, have in wrong:
+        print("  WRONG", a["answer_id"], a["item_id"], json.dumps(a["response_text"])[:120], "want", want, "got", have)
+    assert accuracy >= 0.97
