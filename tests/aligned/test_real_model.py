@@ -109,7 +109,7 @@ def test_answers_built_from_real_text(collected):
     exp, db, result, work, _ = collected
     assert dbt_build(db, work, select="+answers", exclude="test_type:singular", indirect_selection="cautious") == 0
     got = rows(db, """select r.request_key, r.finish_reason, a.is_truncated, a.status, a.choice
-                      from answers a join stg_raw__responses r using (response_id)""")
+                      from answers a join raw.responses r using (response_id)""")
     assert len({g[0] for g in got}) == result.counters.ok
     for _, finish, truncated, status, choice in got:
         assert truncated == (finish == "length")
