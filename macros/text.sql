@@ -11,9 +11,9 @@
     {{ aligned.regexp_replace_all(aligned.regexp_replace_all(expr, '\\([^)]*\\)', ' '), '[*_`#>~]+', '') }}
 {%- endmacro %}
 
-{# Drop a leading list marker: "1.", "2)", "(3)", "-", "+", "•" followed by white space. #}
+{# Drop a leading list marker: "1.", "2)", "(3)", "A)", "b.", "-", "+", "•" followed by white space. #}
 {% macro strip_list_marker(expr) -%}
-    {{ aligned.regexp_replace_all(expr, '^\\s*([-+•▪●◦‣]+|\\(?[0-9]{1,2}[.)])\\s+', '') }}
+    {{ aligned.regexp_replace_all(expr, '^\\s*([-+•▪●◦‣]+|\\(?[0-9]{1,2}[.)]|\\(?[A-Za-z][.)])\\s+', '') }}
 {%- endmacro %}
 
 {# Whether the normalised words of needle occur as whole words in the normalised hay. #}
