@@ -22,11 +22,6 @@ pytestmark = pytest.mark.slow  # collects and runs dbt
 STUDY = Path(__file__).resolve().parents[2] / "experiments" / "optimal_ai_functioning.yaml"
 REPLICATES = 4
 
-# The answer parser cuts option names at "and" before matching (issue 14 item 3, being fixed in
-# the parser models); until then answers naming "Accuracy and Reliability" do not map.
-_PARSER = pytest.mark.xfail(reason="parser splits names containing 'and' before matching (issue 14 item 3)",
-                            strict=False)
-
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
@@ -52,7 +47,6 @@ def test_collected_from_the_simulator(built):
     assert result.counters.ok == len(exp.models) * per_replicate * REPLICATES and result.counters.failed == 0
 
 
-@_PARSER
 def test_every_answer_is_read(built):
     _, db, _, _, _, log = built
     # refusals and the panel's off-format replies aside, every answer maps to the study's options
@@ -62,7 +56,6 @@ def test_every_answer_is_read(built):
     assert all(any(s in t.lower() for s in off_format) for (t,) in invalid), invalid
 
 
-@_PARSER
 def test_its_marts_hold_its_own_options(built):
     exp, db, _, _, _, _ = built
     themes = {v.name for v in exp.values}
@@ -77,7 +70,6 @@ def test_its_marts_hold_its_own_options(built):
     assert ranks == [(6,)]
 
 
-@_PARSER
 def test_the_build_passes(built):
     *_, code, log = built
     assert code == 0, log
