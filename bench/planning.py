@@ -6,7 +6,7 @@ import time
 from bench.common import Figure, experiment, log, median, size, tempdir
 from collector import store
 from collector.design import Design
-from collector.runner import pending_requests
+from collector.pending import pending_requests
 
 MODELS = 8
 

@@ -21,7 +21,9 @@ from collector import store
 from collector.config import Experiment
 from collector.design import Design
 from collector.plan import check_plan_size
-from collector.runner import Collector, CollectResult, Counters, pending_requests, resolve_models
+from collector.models import resolve_models
+from collector.pending import pending_requests
+from collector.runner import Collector, CollectResult, Counters
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
-"""The async collector: every pending request, sent once per (model, item, setting, replicate).
+"""The collection loop: every pending request, sent once per (model, item, setting, replicate).
 
-This module owns concurrency, rate limits, timeouts and retries, once, for all
-providers (a provider only translates to and from its wire format). Every
-request ends as exactly one row handed to the single writer: ``ok`` with the
+This module owns concurrency, timeouts and the retry loop, once, for all providers
+(a provider only translates to and from its wire format; :mod:`collector.retry`
+decides what an error status means; :mod:`collector.ratelimit` paces a model).
+Every request ends as exactly one row handed to the writer: ``ok`` with the
 answer, or ``failed`` with its last error after the configured attempts.
 Nothing is dropped: a request that was never finished (Ctrl-C, kill -9) has
 no row and is sent by the next run.
@@ -10,31 +11,25 @@ no row and is sent by the next run.
 from __future__ import annotations
 
 import asyncio
-import collections
-import hashlib
 import json
-import math
 import random
 import signal
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.utils import parsedate_to_datetime
-from typing import Any, Callable
+from typing import Any
 
 import aiohttp
 
-from collector import __version__
-from collector.config import DEFAULT_SIMULATOR_URL, Experiment, ModelSpec
+from collector import __version__, retry
 from collector.design import Design
-from collector.errors import UserError
+from collector.models import ResolvedModel
 from collector.plan import PlannedRequest, params_for
-from collector.providers import ChatRequest, Provider, ProviderError, default_base_url, get_provider
+from collector.providers import ChatRequest, ProviderError
+from collector.ratelimit import RateLimiter, sleep_or_stop
 from collector.store import ResponseWriter, utcnow
 
-BACKOFF_BASE_S = 0.5
-BACKOFF_CAP_S = 30.0
 #: a model whose first requests all fail to connect is stopped after this many
 UNREACHABLE_AFTER = 3
 #: a 429 is the server pacing the client, not the request failing: up to this many per request
@@ -42,152 +37,9 @@ UNREACHABLE_AFTER = 3
 RATE_LIMITED_GRACE = 20
 
 
-@dataclass(frozen=True)
-class ResolvedModel:
-    """A model entry with its provider object; the key lives only inside the provider."""
-
-    spec: ModelSpec
-    provider: Provider
-    base_url: str
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-
-def resolve_models(exp: Experiment, names: Iterable[str] | None, env: Mapping[str, str],
-                   simulator_url: str | None = None) -> list[ResolvedModel]:
-    """Pick the models to run and build their providers; the edge where keys are read from ``env``."""
-    wanted = list(names) if names else [m.name for m in exp.models]
-    if not exp.models:
-        raise UserError(f"{exp.source_path}: models: no models declared; add at least one under models:")
-    known = {m.name for m in exp.models}
-    unknown = [n for n in wanted if n not in known]
-    if unknown:
-        raise UserError(f"--models: unknown model {unknown[0]!r}; models in {exp.source_path}: {', '.join(sorted(known))}")
-    out: list[ResolvedModel] = []
-    for name in dict.fromkeys(wanted):
-        spec = exp.model_spec(name)
-        key = None
-        if spec.api_key_env:
-            key = env.get(spec.api_key_env)
-            if not key:
-                raise UserError(
-                    f"{exp.source_path}: models[{name}].api_key_env: the environment variable {spec.api_key_env} "
-                    f"is not set; export it (export {spec.api_key_env}=...) or remove api_key_env")
-        if spec.provider == "simulated":
-            base_url = spec.base_url or simulator_url or env.get("ALIGNED_SIMULATOR_URL") or DEFAULT_SIMULATOR_URL
-            if not spec.base_url and not base_url.startswith(("http://", "https://")):
-                where = "--simulator-url" if simulator_url else "ALIGNED_SIMULATOR_URL"
-                raise UserError(f"{where}: {base_url!r} is not a URL; give one like {DEFAULT_SIMULATOR_URL}")
-        else:
-            base_url = spec.base_url or default_base_url(spec.provider)
-        if not base_url:
-            raise UserError(f"{exp.source_path}: models[{name}].base_url: required for provider {spec.provider}")
-        provider = get_provider(spec.provider)(base_url, key)
-        out.append(ResolvedModel(spec, provider, base_url))
-    return out
-
-
-async def _sleep(seconds: float, stop: asyncio.Event | None) -> bool:
-    """Sleep ``seconds``, or less if ``stop`` is set meanwhile (Ctrl-C); True if it was.
-
-    Long waits (a Retry-After, a backoff) must not hold a graceful stop; short ones
-    (rate spacing) stay a plain sleep, cheap on the hot path.
-    """
-    if stop is None or seconds < 0.25:
-        await asyncio.sleep(seconds)
-        return stop is not None and stop.is_set()
-    if stop.is_set():
-        return True
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-    except asyncio.TimeoutError:
-        return False
-    return True
-
-
-class RateLimiter:
-    """Spaces requests evenly to stay under requests- and tokens-per-minute limits.
-
-    ``acquire`` reserves the next free slot; ``pause_until`` (after a 429 with
-    Retry-After) holds back every new request of the model until then, so the
-    client backs off as a whole instead of each request finding out alone.
-
-    A server's own limit is learned from its 429s (``rate_limited``): the model
-    is then paced at a little under the rate of answers the server let through
-    (or, before any answer, one request per sub-second Retry-After), and probes
-    upwards slowly while no 429 comes. Without this, every request released
-    after a pause races for the same few slots, and a request can meet
-    ``max_attempts`` 429s in a row and be recorded as failed.
-    """
-
-    LEARN_WINDOW_S = 2.0  # answers counted for the rate the server lets through
-    CUT_FACTOR = 0.95  # pace at this share of that rate after a 429
-    CUT_EVERY_S = 0.5  # one cut per burst of 429s
-    PROBE_AFTER_S = 2.0  # then, without 429s, grow ~5 % per second
-    PROBE_STEP = 0.05
-
-    def __init__(self, rpm: float | None, tpm: float | None) -> None:
-        self.interval = 60.0 / rpm if rpm else 0.0
-        self.tpm = tpm
-        self._next = 0.0
-        self._next_tokens = 0.0
-        self._paused_until = 0.0
-        self.learned_rate: float | None = None  # requests/s the server's 429s taught us
-        self._oks: collections.deque[float] = collections.deque()
-        self._cut_at = -math.inf
-
-    async def acquire(self, tokens: int = 0, stop: asyncio.Event | None = None) -> bool:
-        """Wait for the next slot; False if ``stop`` was set while waiting (then send nothing)."""
-        loop = asyncio.get_running_loop()
-        while True:
-            now = loop.time()
-            if self._paused_until > now:
-                if await _sleep(self._paused_until - now, stop):
-                    return False
-                continue
-            slot = max(now, self._next)
-            if self.tpm and tokens:
-                slot = max(slot, self._next_tokens)
-                self._next_tokens = slot + tokens * 60.0 / self.tpm
-            self._next = slot + (max(self.interval, 1.0 / self.learned_rate) if self.learned_rate else self.interval)
-            if slot > now and await _sleep(slot - now, stop):
-                return False
-            return True
-
-    def pause_until(self, when: float) -> None:
-        self._paused_until = max(self._paused_until, when)
-
-    def answered(self, now: float) -> None:
-        """An answer came back (2xx)."""
-        oks = self._oks
-        oks.append(now)
-        while now - oks[0] > self.LEARN_WINDOW_S:
-            oks.popleft()
-        if self.learned_rate is not None and now - self._cut_at > self.PROBE_AFTER_S:
-            self.learned_rate += self.PROBE_STEP  # per answer, so ~5 % of the rate per second
-
-    def rate_limited(self, now: float, retry_after: float | None) -> None:
-        """A 429: pause the model for Retry-After and learn to stay under the server's limit."""
-        if retry_after is not None:
-            self.pause_until(now + retry_after)
-        oks = self._oks
-        span = now - oks[0] if oks else 0.0
-        if len(oks) >= 8 and span >= 0.2:
-            if now - self._cut_at >= self.CUT_EVERY_S:
-                self.learned_rate = max(0.1, len(oks) / span * self.CUT_FACTOR)
-                self._cut_at = now
-        elif retry_after is not None and 0 < retry_after < 1.0 and self._cut_at == -math.inf:
-            # nothing measured yet: no faster than one request per sub-second Retry-After (the
-            # server's next free slot), the slowest pace any of its 429s asked for so far
-            self.learned_rate = min(self.learned_rate or math.inf, 1.0 / retry_after)
-
-
 @dataclass
 class Counters:
     planned: int = 0
-    skipped: int = 0
     ok: int = 0
     failed: int = 0
     retries: int = 0
@@ -213,53 +65,21 @@ class CollectResult:
         return self.counters.planned - self.counters.done
 
 
-class _Stop(Exception):
-    pass
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("Retry-After") or headers.get("retry-after")
-    if not value:
-        ms = headers.get("retry-after-ms")
-        return float(ms) / 1000 if ms and ms.replace(".", "", 1).isdigit() else None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-            return max(0.0, when.timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None
-
-
-def backoff_delay(attempt: int, retry_after: float | None, rng: random.Random) -> float:
-    """Exponential backoff with full jitter; a server's Retry-After is a floor, not a suggestion."""
-    delay = rng.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1)))
-    if retry_after is not None:
-        floor = retry_after + rng.uniform(0, min(0.25, retry_after * 0.1 + 0.01))
-        # the first Retry-After is taken as given; a request told to wait again backs off
-        # exponentially beyond it, so the requests a 429 burst hit do not retry in lockstep
-        delay = floor if attempt < 2 else max(floor, rng.uniform(0, min(BACKOFF_CAP_S,
-                                                                          BACKOFF_BASE_S * 2 ** (attempt - 2))))
-    return delay
-
-
 class Collector:
     """Sends the pending requests of one run and hands every outcome to the writer."""
 
     def __init__(self, design: Design, models: list[ResolvedModel], writer: ResponseWriter, run_id: str, *,
-                 concurrency: int | None = None, on_progress: Callable[[Counters], None] | None = None,
-                 rng_seed: int | None = None) -> None:
+                 concurrency: int | None = None) -> None:
         self.design = design
         self.models = models
         self.writer = writer
         self.run_id = run_id
         self.concurrency_override = concurrency
-        self.on_progress = on_progress
         self.counters = Counters()
         self.stopped: dict[str, str] = {}
-        self._stop = asyncio.Event() if False else None  # created in run() inside the loop
-        self._rng = random.Random(rng_seed)
+        self._stop: asyncio.Event  # created in run(), inside the event loop
+        self._interrupted = False
+        self._rng = random.Random()
         self._limiters = {m.name: RateLimiter(m.spec.rpm, m.spec.tpm) for m in models}
         # the same for every request of a model: built once, not once per request
         self._params = {m.name: params_for(design, m.spec.params) for m in models}
@@ -281,7 +101,6 @@ class Collector:
         for m in self.models:
             self.counters.per_model[m.name] = {"planned": len(pending.get(m.name, [])), "ok": 0, "failed": 0}
         loop = asyncio.get_running_loop()
-        interrupted = False
         sigint_installed = False
         if handle_sigint:
             try:
@@ -312,10 +131,8 @@ class Collector:
             if sigint_installed:
                 loop.remove_signal_handler(signal.SIGINT)
                 loop.remove_signal_handler(signal.SIGTERM)
-            interrupted = self._stop.is_set() and self._interrupted
+        interrupted = self._stop.is_set() and self._interrupted
         return CollectResult(self.counters, interrupted, dict(self.stopped), time.perf_counter() - t0)
-
-    _interrupted = False
 
     def _on_sigint(self) -> None:
         if self._interrupted:  # second Ctrl-C: stop waiting for in-flight answers
@@ -326,17 +143,16 @@ class Collector:
         self._interrupted = True
         self._stop.set()
 
-    def stop(self) -> None:
-        """Stop taking new requests (in-flight ones finish and are written)."""
-        self._interrupted = True
-        if self._stop is not None:
-            self._stop.set()
-
     # -------------------------------------------------------------- worker
     async def _worker(self, session: aiohttp.ClientSession, m: ResolvedModel, it: Iterator[PlannedRequest]) -> None:
+        skip = self.writer.answered_elsewhere  # keys another process answered meanwhile (shared set)
         for req in it:
             if self._stop.is_set() or m.name in self.stopped:
                 return
+            if req.key in skip:
+                self.counters.planned -= 1
+                self.counters.per_model[m.name]["planned"] -= 1
+                continue
             row = await self._one(session, m, req)
             if row is None:  # model stopped while this request was in flight: leave it pending
                 return
@@ -351,8 +167,6 @@ class Collector:
             self.counters.prompt_tokens += row["prompt_tokens"] or 0
             self.counters.completion_tokens += row["completion_tokens"] or 0
             self.counters.cost_usd += row["cost_usd"] or 0.0
-            if self.on_progress is not None:
-                self.on_progress(self.counters)
 
     async def _one(self, session: aiohttp.ClientSession, m: ResolvedModel, req: PlannedRequest) -> dict[str, Any] | None:
         spec = m.spec
@@ -375,8 +189,8 @@ class Collector:
             if not await limiter.acquire(est_tokens, self._stop):
                 return None  # Ctrl-C while the model was paused (429) or spaced: leave it pending
             t_start = time.perf_counter()
-            retry_after = None
-            retryable = True
+            wait = None
+            final = False
             status = None
             try:
                 async with session.request(http.method, http.url, json=http.json, headers=http.headers,
@@ -386,13 +200,12 @@ class Collector:
                     latency_ms = (time.perf_counter() - t_start) * 1000
                     if 200 <= status < 300:
                         try:
-                            body = json.loads(raw)
-                            completion = m.provider.parse(body)
-                        except (ValueError, UnicodeDecodeError):
+                            completion = m.provider.parse(json.loads(raw))
+                        except (ValueError, UnicodeDecodeError):  # cut off in transit: ask again
                             error = f"HTTP {status}: the body is not complete JSON ({len(raw)} bytes)"
                         except ProviderError as exc:
                             error = m.provider.redact(f"HTTP {status}: {exc}")
-                            retryable = False
+                            final = True
                         else:
                             self._succeeded.add(m.name)
                             limiter.answered(loop.time())
@@ -405,18 +218,16 @@ class Collector:
                         except (ValueError, UnicodeDecodeError):
                             body = None
                         error = m.provider.redact(m.provider.error_message(status, body))
-                        retryable = m.provider.is_retryable(status)
-                        retry_after = _retry_after(resp.headers)
-                        if status == 429:
+                        verdict = retry.classify(status, resp.headers)
+                        wait = verdict.retry_after
+                        if verdict.kind == retry.RATE_LIMITED:
                             rate_limited += 1
-                            limiter.rate_limited(loop.time(), retry_after)
-                        if status in (401, 403):
-                            self._stop_model(m, f"model {m.name}: {error} from {m.base_url}: the API key"
-                                                f"{' in ' + spec.api_key_env if spec.api_key_env else ''} was "
-                                                f"rejected; fix the key and rerun (its requests stay pending)")
-                        elif status == 404:
-                            self._stop_model(m, f"model {m.name}: {error} from {m.base_url}: check model: "
-                                                f"{spec.model!r} and base_url in the experiment file")
+                            limiter.rate_limited(loop.time(), wait)
+                        elif verdict.kind == retry.FINAL:
+                            final = True
+                        elif verdict.kind == retry.STOP_MODEL:
+                            final = True
+                            self._stop_model(m, self._stop_reason(m, status, error))
             except asyncio.TimeoutError:
                 latency_ms = (time.perf_counter() - t_start) * 1000
                 error = f"timeout after {spec.timeout_s:g} s"
@@ -435,16 +246,26 @@ class Collector:
                 error = m.provider.redact(f"connection error: {type(exc).__name__}: {str(exc)[:200]}")
             if m.name in self.stopped and status is None:
                 return None
-            if not retryable or attempts - min(rate_limited, RATE_LIMITED_GRACE) >= spec.max_attempts:
+            if final or attempts - min(rate_limited, RATE_LIMITED_GRACE) >= spec.max_attempts:
                 return self._row(m, req, keys_shown, labels_shown, messages, "failed", error=error,
                                  http_status=status, attempts=attempts, latency_ms=latency_ms,
                                  requested_at=requested_at)
             self.counters.retries += 1
-            delay = backoff_delay(attempts, retry_after, self._rng)
+            delay = retry.backoff_delay(attempts, wait, self._rng)
             if self._stop.is_set():  # stopping: don't wait out long backoffs, leave it pending
                 return None
-            if await _sleep(delay, self._stop):  # Ctrl-C during the backoff / Retry-After
+            if await sleep_or_stop(delay, self._stop):  # Ctrl-C during the backoff / Retry-After
                 return None
+
+    @staticmethod
+    def _stop_reason(m: ResolvedModel, status: int, error: str) -> str:
+        spec = m.spec
+        if status == 404:
+            return (f"model {m.name}: {error} from {m.base_url}: check model: {spec.model!r} and base_url in "
+                    f"the experiment file")
+        return (f"model {m.name}: {error} from {m.base_url}: the API key"
+                f"{' in ' + spec.api_key_env if spec.api_key_env else ''} was rejected; fix the key and rerun "
+                f"(its requests stay pending)")
 
     def _stop_model(self, m: ResolvedModel, reason: str) -> None:
         self.stopped.setdefault(m.name, reason)
@@ -473,27 +294,3 @@ class Collector:
             "prompt_tokens": pt, "completion_tokens": ct, "cost_usd": cost, "requested_at": requested_at,
             "completed_at": utcnow(), "collector_version": __version__,
         }
-
-
-def pending_requests(design: Design, models: list[str], pending_keys: set[str]) -> dict[str, list[PlannedRequest]]:
-    """The planned requests whose keys are pending, grouped by model, in plan order.
-
-    The same walk as :func:`collector.plan.iter_plan`, but a request object is
-    only built for a pending key: after a half-done 1M-request run that is half
-    the objects, and each key costs one md5 of a shared prefix plus the replicate.
-    """
-    out: dict[str, list[PlannedRequest]] = {m: [] for m in models}
-    if not pending_keys:
-        return out
-    study = design.exp.study
-    replicates = range(1, design.exp.replicates + 1)
-    md5 = hashlib.md5
-    for model in models:
-        found = out[model]
-        for item, setting in design.item_settings:
-            prefix = f"{study}|{model}|{item.item}|{setting.setting}|"
-            for r in replicates:
-                key = md5(f"{prefix}{r}".encode()).hexdigest()
-                if key in pending_keys:
-                    found.append(PlannedRequest(key, study, model, item, setting, r))
-    return out

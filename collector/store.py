@@ -356,16 +356,6 @@ def end_run(con: duckdb.DuckDBPyConnection, run_id: str, outcome: str, planned: 
     con.execute("insert into raw.run_ends values (?,?,?,?,?,?)", [run_id, utcnow(), outcome, planned, ok, failed])
 
 
-def done_keys(con: duckdb.DuckDBPyConnection, study: str, models: list[str] | None = None) -> set[str]:
-    """Request keys that already have an ok row (the rest are pending)."""
-    sql = "select distinct request_key from raw.responses where status = 'ok' and study = ?"
-    args: list[Any] = [study]
-    if models is not None:
-        sql += " and list_contains(?, model)"
-        args.append(models)
-    return {r[0] for r in con.execute(sql, args).fetchall()}
-
-
 def pending_keys(con: duckdb.DuckDBPyConnection, study: str, models: list[str]) -> set[str]:
     """Planned keys without an ok row, as one set operation in SQL."""
     keys = con.sql(
@@ -436,6 +426,8 @@ class ResponseWriter:
         self.flush_s = flush_s
         self.enabled = enabled
         self.stats = WriterStats()
+        #: request keys another process answered since this run planned (the runner skips them)
+        self.answered_elsewhere: set[str] = set()
         self.error: BaseException | None = None
         self._buf: collections.deque[str] = collections.deque()  # rows encoded as JSON
         self._wake = threading.Event()

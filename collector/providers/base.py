@@ -3,8 +3,8 @@
 A provider only translates: our :class:`ChatRequest` into its HTTP wire format
 (:meth:`Provider.build`), and its HTTP answer back into a :class:`Completion`
 (:meth:`Provider.parse`). Retry, rate limits, concurrency and timeouts live in
-``collector.runner`` once, for all providers; the runner decides what to retry
-from the HTTP status (and :meth:`Provider.is_retryable` for quirks).
+``collector.runner`` once, for all providers; ``collector.retry.classify`` decides
+what to retry from the HTTP status and headers. A provider only describes its error bodies.
 """
 from __future__ import annotations
 
@@ -144,10 +144,6 @@ class Provider(ABC):
         if len(key) > KEY_FRAGMENT:
             text = _remove_fragments(text, key)
         return text
-
-    def is_retryable(self, status: int) -> bool:
-        """408, 409, 429 and 5xx are transient; every other 4xx is final."""
-        return status in (408, 409, 429) or 500 <= status <= 599
 
 
 def _remove_fragments(text: str, key: str) -> str:

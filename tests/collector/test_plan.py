@@ -81,3 +81,20 @@ def test_tradeoff_options_name_both_sides():
     assert labels["definitely_a"] == "Definitely Fairness"
     assert labels["probably_b"] == "Probably Performance"
     assert {o.key: o.value for o in item.options}["undecided"] is None
+
+
+def test_pending_requests_walks_the_plan_with_the_plan_keys(make_experiment):
+    from collector.design import Design
+    from collector.pending import pending_requests
+    from collector.plan import iter_plan
+
+    exp = make_experiment([{"name": "a", "provider": "simulated", "model": "a"},
+                           {"name": "b", "provider": "simulated", "model": "b"}], tasks=("t1", "t2"), replicates=3)
+    design = Design(exp)
+    plan = list(iter_plan(design, ["a", "b"], 3))
+    chosen = {r.key for r in plan[::3]}
+    got = pending_requests(design, ["a", "b"], chosen)
+    flat = [r for m in ("a", "b") for r in got[m]]
+    assert [r.key for r in flat] == [r.key for r in plan if r.key in chosen]  # plan order, nothing else
+    assert all(r.model == m for m in ("a", "b") for r in got[m])
+    assert pending_requests(design, ["a"], set()) == {"a": []}

@@ -68,10 +68,10 @@ def test_429s_do_not_use_up_the_attempts_of_a_request(fake, make_experiment, tmp
 
 
 def test_429s_beyond_the_grace_fail_the_request(fake, make_experiment, tmp_path, monkeypatch):
-    from collector import runner
+    from collector import retry, runner
 
     monkeypatch.setattr(runner, "RATE_LIMITED_GRACE", 2)
-    monkeypatch.setattr(runner, "backoff_delay", lambda attempt, retry_after, rng: 0.0)
+    monkeypatch.setattr(retry, "backoff_delay", lambda attempt, retry_after, rng: 0.0)
     fake.respond_next(429, headers={"Retry-After": "0"}, times=4)
     result, rows = _run(fake, make_experiment, tmp_path, concurrency=1, max_attempts=2)
     failed = [r for r in rows if r[0] == "failed"]

@@ -5,6 +5,7 @@ import pytest
 
 from collector.providers import AnthropicProvider
 from collector.providers.base import ChatRequest, ProviderError
+from collector.retry import RATE_LIMITED, RETRY, classify
 
 from .conftest import SENTINEL, send
 
@@ -84,7 +85,7 @@ def test_wrong_key_error_message_is_secret_free(anthropic_fake):
     provider = AnthropicProvider(base_url, SENTINEL)
     http = provider.build(ChatRequest("c", MESSAGES))
     status, body = send(provider, ChatRequest("c", MESSAGES))
-    assert status == 401 and not provider.is_retryable(status)
+    assert status == 401 and not classify(status, {}).kind in (RETRY, RATE_LIMITED)
     assert body["type"] == "error"
     msg = provider.error_message(status, body)
     assert msg == "HTTP 401 authentication_error: invalid x-api-key"
@@ -100,7 +101,7 @@ def test_overloaded_is_retryable(anthropic_fake):
     provider = AnthropicProvider(base_url, "sk-ant-test-key")
     fake.respond_next(529)
     status, body = send(provider, ChatRequest("c", MESSAGES))
-    assert status == 529 and provider.is_retryable(status)
+    assert status == 529 and classify(status, {}).kind in (RETRY, RATE_LIMITED)
     assert provider.error_message(status, body) == "HTTP 529 overloaded_error: Overloaded"
 
 

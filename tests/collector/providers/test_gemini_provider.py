@@ -5,6 +5,7 @@ import pytest
 
 from collector.providers import GeminiProvider
 from collector.providers.base import ChatRequest, ProviderError
+from collector.retry import RATE_LIMITED, RETRY, classify
 
 from .conftest import SENTINEL, send
 
@@ -77,7 +78,7 @@ def test_bad_key_error_message(gemini_fake):
     fake, base_url = gemini_fake
     provider = GeminiProvider(base_url, SENTINEL)
     status, body = send(provider, ChatRequest("gemini-x", MESSAGES))
-    assert status == 400 and not provider.is_retryable(status)
+    assert status == 400 and not classify(status, {}).kind in (RETRY, RATE_LIMITED)
     msg = provider.error_message(status, body)
     assert msg == "HTTP 400 INVALID_ARGUMENT: API key not valid. Please pass a valid API key. [API_KEY_INVALID]"
     http = provider.build(ChatRequest("gemini-x", MESSAGES))
@@ -92,7 +93,7 @@ def test_missing_key_and_scripted_errors(gemini_fake):
     assert status == 403 and provider.error_message(status, body).startswith("HTTP 403 PERMISSION_DENIED: ")
     fake.respond_next(429)
     status, body = send(provider, ChatRequest("gemini-x", MESSAGES))
-    assert status == 429 and provider.is_retryable(status)
+    assert status == 429 and classify(status, {}).kind in (RETRY, RATE_LIMITED)
     assert provider.error_message(status, body).startswith("HTTP 429 RESOURCE_EXHAUSTED: Resource has been exhausted")
 
 

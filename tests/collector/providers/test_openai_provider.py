@@ -5,6 +5,7 @@ import pytest
 
 from collector.providers import OpenAIProvider, SimulatedProvider
 from collector.providers.base import ChatRequest, ProviderError
+from collector.retry import RATE_LIMITED, RETRY, classify
 from tests.fakes import OpenAIFake, serve_in_thread
 
 from .conftest import SENTINEL, send
@@ -85,7 +86,7 @@ def test_wrong_key_error_message_is_short_and_secret_free(openai_fake):
     fake, base_url = openai_fake
     provider = OpenAIProvider(base_url, SENTINEL)
     status, body = send(provider, ChatRequest("gpt-4o", MESSAGES))
-    assert status == 401 and not provider.is_retryable(status)
+    assert status == 401 and not classify(status, {}).kind in (RETRY, RATE_LIMITED)
     msg = provider.error_message(status, body)
     assert msg.startswith("HTTP 401 invalid_api_key: Incorrect API key provided")
     assert SENTINEL not in msg and SENTINEL not in repr(provider)
@@ -107,7 +108,7 @@ def test_scripted_rate_limit_then_normal(openai_fake):
     fake.respond_next(429, times=2, headers={"Retry-After": "1"})
     for _ in range(2):
         status, body = send(provider, ChatRequest("m", MESSAGES))
-        assert status == 429 and provider.is_retryable(status)
+        assert status == 429 and classify(status, {}).kind in (RETRY, RATE_LIMITED)
         assert provider.error_message(status, body).startswith("HTTP 429 rate_limit_exceeded: Rate limit")
     status, body = send(provider, ChatRequest("m", MESSAGES))
     assert status == 200
