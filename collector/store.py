@@ -1,4 +1,4 @@
-"""The experiment database: an append-only DuckDB file.
+"""The experiment database: an append-only DuckDB file, versioned, written in short transactions.
 
 Schema ``raw`` holds the resolved design (``studies``, ``items``, ``options``,
 ``settings``, ``models``), one row per collect/import invocation (``runs``) and
@@ -8,9 +8,17 @@ history, and the warehouse takes the latest ``ok`` row per request key.
 ``raw.planned_requests`` is a view: models x items x settings x replicates,
 with the same md5 request key :func:`collector.plan.request_key` computes.
 
-All writes of responses go through :class:`ResponseWriter`, one writer fed by
-a queue, committing in batches (one statement per transaction), so a kill -9
-loses at most the answers not yet committed, and a rerun asks only for those.
+Versions: ``raw.schema_migrations`` records the numbered migrations applied to
+the file (:data:`MIGRATIONS`); a writer applies the missing ones when it opens
+the file, and a file from a newer release is refused in one line.
+
+All writes of answers go through :class:`ResponseWriter`: a thread that appends
+each batch to the run's journal (:mod:`collector.journal`, fsync'd) and then opens
+the database for just as long as one insert takes. Between flushes the file is
+free for readers (status, sql, report, BI tools) and for other writers. One ok
+row per request key holds across processes because DuckDB lets one process write
+at a time and every insert re-checks, inside its transaction, that the key has
+no ok row yet.
 """
 from __future__ import annotations
 
@@ -18,6 +26,7 @@ import collections
 import json
 import os
 import re
+import socket
 import threading
 import time
 import uuid
@@ -25,18 +34,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import IO, Any, Callable, Iterator
 
 import duckdb
 
-from collector import __version__
+from collector import __version__, journal
 from collector.design import Design
 from collector.errors import LockedError, UserError
 
 DEFAULT_DB = Path("data") / "aligned.duckdb"
 #: DuckDB's memory cap while a collect run appends answers (checkpoints spill instead of growing)
 COLLECT_MEMORY_LIMIT = "64MB"
+#: how long aligned's own commands wait for a database another process holds (ALIGNED_LOCK_WAIT_S)
+LOCK_WAIT_S = 10.0
 
+#: the schema of release 0.1.0 (migration 1; every statement is a no-op on a file that has it)
 DDL = """
 create schema if not exists raw;
 
@@ -176,8 +188,6 @@ RESPONSE_COLUMNS = [
 ]
 _COLS = ", ".join(c for c, _ in RESPONSE_COLUMNS)
 _ROW_STRUCTURE = json.dumps({c: (["VARCHAR"] if t == "VARCHAR[]" else t) for c, t in RESPONSE_COLUMNS})
-_INSERT_RESPONSES = (f"insert into raw.responses ({_COLS}) "
-                     f"select unnest(from_json(j, '{_ROW_STRUCTURE}')) from unnest(?::varchar[]) t(j)")
 
 
 def __getattr__(name: str) -> Any:
@@ -193,7 +203,14 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def _lock_message(path: Path, exc: Exception) -> str:
+def _lock_message(path: Path, exc: Exception, waited: float | None = None) -> str:
+    return (f"{path}: the database is locked{lock_holder(exc)}; DuckDB allows one writer at a time. "
+            + (f"Waited {waited:g} s; w" if waited else "W")
+            + "ait for it to finish (or stop it), or query a copy of the file.")
+
+
+def lock_holder(exc: Exception) -> str:
+    """' by process 1234 (aligned collect)' from DuckDB's lock error, or ''."""
     text = str(exc)
     holder = ""
     found = re.search(r"PID (\d+)", text)  # DuckDB: '... is held in /path/to/python (PID 1234). See also ...'
@@ -212,8 +229,39 @@ def _lock_message(path: Path, exc: Exception) -> str:
                 holder += f" ({what})"
         except OSError:
             pass
-    return (f"{path}: the database is locked{holder}; DuckDB allows one writer at a time. "
-            f"Wait for it to finish (or stop it), or query a copy of the file.")
+    return holder
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
+def lock_wait_s() -> float:
+    try:
+        return max(0.0, float(os.environ.get("ALIGNED_LOCK_WAIT_S", LOCK_WAIT_S)))
+    except ValueError:
+        return LOCK_WAIT_S
+
+
+def open_waiting(path: str | Path, *, read_only: bool, config: dict[str, Any] | None = None,
+                 wait_s: float | None = None) -> duckdb.DuckDBPyConnection:
+    """:func:`duckdb_connect`, retried while another process holds the file, for at most ``wait_s``
+    (default :func:`lock_wait_s`); then DuckDB's lock error is raised as it came.
+
+    A collect holds the file only while it flushes a batch (tens of milliseconds a second),
+    so a reader normally gets in at the first or second try.
+    """
+    wait_s = lock_wait_s() if wait_s is None else wait_s
+    deadline = time.monotonic() + wait_s
+    pause = 0.02
+    while True:
+        try:
+            return duckdb_connect(path, read_only=read_only, config=config)
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 1.5, 0.25)
 
 
 _RESERVED_STEMS = {"raw", "main", "staging", "intermediate", "reference", "audit", "system", "temp", "memory"}
@@ -249,8 +297,12 @@ def _require_duckdb_file(p: Path) -> None:
                     "(--db or $ALIGNED_DB)".replace("is not a DuckDB database, not", "is not"))
 
 
-def connect(path: str | Path, read_only: bool = False, create: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the experiment database with one-line errors for a missing folder or a lock."""
+def connect(path: str | Path, read_only: bool = False, create: bool = True,
+            wait_s: float | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the experiment database with one-line errors for a missing folder, a lock or a newer release.
+
+    A locked file is waited for up to ``wait_s`` seconds (default ``ALIGNED_LOCK_WAIT_S``, 10 s).
+    """
     p = Path(path)
     if p.stem.lower() in _RESERVED_STEMS:
         # DuckDB names the attached catalog after the file, and a catalog called like one of our
@@ -265,18 +317,114 @@ def connect(path: str | Path, read_only: bool = False, create: bool = True) -> d
             p.parent.mkdir(parents=True, exist_ok=True)
         else:
             raise UserError(f"{p}: the folder {p.parent} does not exist; create it or choose another --db path")
+    waited = lock_wait_s() if wait_s is None else wait_s
     try:
-        return duckdb_connect(p, read_only=read_only)
+        con = open_waiting(p, read_only=read_only, wait_s=waited)
     except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise LockedError(_lock_message(p, exc)) from None
+        if _is_lock_error(exc):
+            raise LockedError(_lock_message(p, exc, waited)) from None
         raise UserError(f"{p}: cannot open the database: {str(exc).splitlines()[0]}") from None
     except duckdb.Error as exc:
         raise UserError(f"{p}: cannot open the database: {str(exc).splitlines()[0]}") from None
+    try:
+        check_version(con, p)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
-def init_schema(con: duckdb.DuckDBPyConnection) -> None:
+# ---------------------------------------------------------------- migrations
+#: numbered migrations, applied in order to a file that lacks them (simonw/llm's migrations.py style):
+#: append a new function, never edit or reorder a released one
+MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
+
+
+def migration(fn: Callable[[duckdb.DuckDBPyConnection], None]) -> Callable[[duckdb.DuckDBPyConnection], None]:
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_initial_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """The schema of release 0.1.0 (written before files recorded a version)."""
     con.execute(DDL)
+
+
+@migration
+def m002_runs_host_pid(con: duckdb.DuckDBPyConnection) -> None:
+    """Which host and process a run is, so `aligned status` can tell a live run from a killed one."""
+    con.execute("alter table raw.runs add column if not exists host varchar")
+    con.execute("alter table raw.runs add column if not exists pid integer")
+
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_VERSION_DDL = """
+create schema if not exists raw;
+create table if not exists raw.schema_migrations (
+    version            integer not null,   -- migration number (1 = the schema of release 0.1.0)
+    name               varchar not null,
+    applied_at         timestamp not null,
+    collector_version  varchar             -- the release that applied it
+);
+"""
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest migration applied to the file (0: none recorded, e.g. a file of release 0.1.0)."""
+    found = con.execute("select count(*) from information_schema.tables where table_schema = 'raw' "
+                        "and table_name = 'schema_migrations'").fetchone()[0]
+    if not found:
+        return 0
+    return con.execute("select coalesce(max(version), 0) from raw.schema_migrations").fetchone()[0]
+
+
+def check_version(con: duckdb.DuckDBPyConnection, path: str | Path) -> int:
+    """Refuse, in one line, a file written by a newer release; return its version."""
+    v = schema_version(con)
+    if v > SCHEMA_VERSION:
+        raise UserError(f"{path}: written by a newer release of aligned (schema version {v}; this is aligned "
+                        f"{__version__}, which knows versions up to {SCHEMA_VERSION}); upgrade aligned to use it")
+    return v
+
+
+def init_schema(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the file to :data:`SCHEMA_VERSION`, one transaction per migration; returns how many ran."""
+    current = schema_version(con)
+    if current > SCHEMA_VERSION:
+        check_version(con, "the database")
+    ran = 0
+    for number, fn in enumerate(MIGRATIONS, 1):
+        if number <= current:
+            continue
+        con.execute("begin")
+        try:
+            con.execute(_VERSION_DDL)
+            fn(con)
+            con.execute("insert into raw.schema_migrations values (?, ?, ?, ?)",
+                        [number, fn.__name__, utcnow(), __version__])
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        ran += 1
+    return ran
+
+
+def design_recorded(con: duckdb.DuckDBPyConnection, design: Design, models: list[dict[str, Any]]) -> bool:
+    """True if the study is recorded with this design and every model in ``models`` (nothing to write).
+
+    A changed design is False too: :func:`record_design` decides about it once the file is free.
+    """
+    exp = design.exp
+    row = con.execute("select design_hash, replicates from raw.studies where study = ? limit 1", [exp.study]).fetchone()
+    if row is None:
+        return False
+    if row[0] != design.design_hash:
+        return False
+    known = {r[0] for r in con.execute("select model from raw.models where study = ?", [exp.study]).fetchall()}
+    return all(m["model"] in known for m in models)
 
 
 def record_design(con: duckdb.DuckDBPyConnection, design: Design, models: list[dict[str, Any]]) -> None:
@@ -343,17 +491,32 @@ def record_design(con: duckdb.DuckDBPyConnection, design: Design, models: list[d
         raise
 
 
+_RUN_COLS = ("run_id", "kind", "study", "experiment_hash", "options", "started_at", "collector_version", "host", "pid")
+_RUN_END_COLS = ("run_id", "ended_at", "outcome", "planned", "ok", "failed")
+
+
+def new_run(kind: str, study: str, experiment_hash: str | None, options: dict[str, Any]) -> dict[str, Any]:
+    """A ``raw.runs`` row for this process (written by :func:`start_run` or through the journal)."""
+    return {"run_id": uuid.uuid4().hex, "kind": kind, "study": study, "experiment_hash": experiment_hash,
+            "options": json.dumps(options, sort_keys=True, default=str), "started_at": utcnow(),
+            "collector_version": __version__, "host": socket.gethostname(), "pid": os.getpid()}
+
+
 def start_run(con: duckdb.DuckDBPyConnection, kind: str, study: str, experiment_hash: str | None,
               options: dict[str, Any]) -> str:
-    run_id = uuid.uuid4().hex
-    con.execute("insert into raw.runs values (?,?,?,?,?,?,?)",
-                [run_id, kind, study, experiment_hash, json.dumps(options, sort_keys=True, default=str), utcnow(),
-                 __version__])
-    return run_id
+    run = new_run(kind, study, experiment_hash, options)
+    con.execute(f"insert into raw.runs ({', '.join(_RUN_COLS)}) values ({', '.join('?' * len(_RUN_COLS))})",
+                [run[c] for c in _RUN_COLS])
+    return run["run_id"]
 
 
 def end_run(con: duckdb.DuckDBPyConnection, run_id: str, outcome: str, planned: int, ok: int, failed: int) -> None:
     con.execute("insert into raw.run_ends values (?,?,?,?,?,?)", [run_id, utcnow(), outcome, planned, ok, failed])
+
+
+def run_end(run_id: str, outcome: str, planned: int, ok: int, failed: int) -> dict[str, Any]:
+    return {"run_id": run_id, "ended_at": utcnow(), "outcome": outcome, "planned": planned, "ok": ok,
+            "failed": failed}
 
 
 def pending_keys(con: duckdb.DuckDBPyConnection, study: str, models: list[str]) -> set[str]:
@@ -383,53 +546,130 @@ _encode_row = json.JSONEncoder(ensure_ascii=False, default=_json_default).encode
 
 
 def insert_responses(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
-    """Append rows in one transaction, one statement per batch (no per-row statements).
+    """Append rows as given, in one transaction (tests and benchmarks; no re-check of ok keys).
 
     Each row travels as a JSON object that DuckDB parses into the typed columns
     (missing keys are null). This keeps pyarrow, and the pandas it imports on
     first use (~75 MB together), out of a collect run's memory.
     """
-    if rows:
-        _insert_encoded(con, [_encode_row(r) for r in rows])
-
-
-def _insert_encoded(con: duckdb.DuckDBPyConnection, payload: list[str]) -> None:
+    if not rows:
+        return
     con.execute("begin")
     try:
-        con.execute(_INSERT_RESPONSES, [payload])
+        con.execute(f"insert into raw.responses ({_COLS}) select unnest(from_json(j, '{_ROW_STRUCTURE}')) "
+                    f"from unnest(?::varchar[]) t(j)", [[_encode_row(r) for r in rows]])
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
 
 
+_STRUCT = {"run": {c: "VARCHAR" for c in _RUN_COLS} | {"started_at": "TIMESTAMP", "pid": "INTEGER"},
+           "run_end": {c: "VARCHAR" for c in _RUN_END_COLS} | {"ended_at": "TIMESTAMP", "planned": "BIGINT",
+                                                               "ok": "BIGINT", "failed": "BIGINT"}}
+
+
+def insert_lines(con: duckdb.DuckDBPyConnection, lines: list[str]) -> int:
+    """Put journal lines (runs, run ends, responses) into the tables, inside the caller's transaction.
+
+    Idempotent: a run, run end or response already in the file (same id) is skipped, and so is
+    an ok answer whose request key already has an ok row -- the check that keeps one ok row per
+    key when several processes write the same file (DuckDB serialises their transactions).
+    Returns the number of responses added.
+    """
+    if not lines:
+        return 0
+    records = [x for x in lines if '"_kind"' in x]
+    answers = [x for x in lines if '"_kind"' not in x] if records else lines
+    if records:
+        con.execute("create or replace temp table _records as select unnest(?::varchar[]) as j", [records])
+        for kind, table, cols in (("run", "runs", _RUN_COLS), ("run_end", "run_ends", _RUN_END_COLS)):
+            struct = json.dumps(_STRUCT[kind])
+            names = ", ".join(cols)
+            con.execute(f"""
+                insert into raw.{table} ({names})
+                select {names} from (select unnest(from_json(j, '{struct}')) from _records
+                                     where j->>'_kind' = '{kind}')
+                where run_id not in (select run_id from raw.{table})""")
+        con.execute("drop table _records")
+    if not answers:
+        return 0
+    con.execute(f"create or replace temp table _batch as select unnest(from_json(j, '{_ROW_STRUCTURE}')) "
+                f"from unnest(?::varchar[]) t(j)", [answers])
+    n = con.execute(f"""
+        insert into raw.responses ({_COLS})
+        select {_COLS} from _batch b
+        where b.response_id not in (select x.response_id from raw.responses x
+                                    where x.run_id in (select distinct run_id from _batch))
+          and (b.status <> 'ok' or b.request_key not in (select x.request_key from raw.responses x
+                                                         where x.status = 'ok'
+                                                           and x.request_key in (select request_key from _batch)))
+        qualify b.status <> 'ok' or row_number() over (partition by b.request_key, b.status
+                                                       order by b.completed_at, b.response_id) = 1
+    """).fetchone()[0]
+    con.execute("drop table _batch")
+    return n
+
+
 @dataclass
 class WriterStats:
-    rows: int = 0
-    batches: int = 0
-    seconds: float = 0.0
+    rows: int = 0  # answers put into the database
+    dropped: int = 0  # ok answers another process had already stored (asked twice; one ok row kept)
+    batches: int = 0  # transactions
+    seconds: float = 0.0  # spent flushing
+    locked: int = 0  # flushes that found the file held by another process
+    journaled: int = 0  # answers appended to the journal
+
+
+LockNotice = Callable[[str], None]
 
 
 class ResponseWriter:
-    """The single writer: a thread that drains a buffer into batched transactions.
+    """The writer thread: journal each batch (fsync), then put it into the database in one short transaction.
 
     ``put`` only appends to a thread-safe deque (no lock, no thread wake-up per
     row); the writer thread wakes when ``batch_size`` rows are waiting or
-    ``flush_s`` has passed, and on ``close``, and commits what it finds.
+    ``flush_s`` has passed, and on ``close``. The database is opened per flush
+    and closed after it, so other processes can read or write between flushes;
+    if another process holds it, the rows wait in the journal for the next flush.
     With ``enabled=False`` rows are counted and dropped (benchmarks only).
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection | None, batch_size: int = 500, flush_s: float = 0.25,
-                 enabled: bool = True) -> None:
-        self.con = con.cursor() if con is not None else None  # its own connection to the same database
+    #: beyond this many journaled rows waiting for a locked file, they are re-read from the journal
+    MAX_IN_MEMORY = 50_000
+
+    def __init__(self, db_path: str | Path | None, run: dict[str, Any] | None = None, *, batch_size: int = 5000,
+                 flush_s: float = 1.0, enabled: bool = True, orphans: list[tuple[Path, IO[bytes]]] | None = None,
+                 seen_rowid: int = -1, on_locked: LockNotice | None = None, final_wait_s: float | None = None,
+                 memory_limit: str | None = COLLECT_MEMORY_LIMIT) -> None:
+        self.db_path = Path(db_path) if db_path is not None else None
+        self.enabled = enabled and db_path is not None
+        self.run_id = run["run_id"] if run else uuid.uuid4().hex
         self.batch_size = batch_size
         self.flush_s = flush_s
-        self.enabled = enabled
         self.stats = WriterStats()
         #: request keys another process answered since this run planned (the runner skips them)
         self.answered_elsewhere: set[str] = set()
         self.error: BaseException | None = None
+        self.unflushed_journal: Path | None = None  # set by close() when rows could not reach the database
+        self._orphans = list(orphans or [])
+        self._seen_rowid = seen_rowid
+        self._on_locked = on_locked
+        self._told = False
+        self._migrated = False
+        self._locked_since: float | None = None
+        self._final_wait_s = lock_wait_s() if final_wait_s is None else final_wait_s
+        self._config = {"memory_limit": memory_limit} if memory_limit else {}
         self._buf: collections.deque[str] = collections.deque()  # rows encoded as JSON
+        self._pending: list[str] = []  # journaled, not yet in the database
+        self._pending_from = 0  # journal offset where self._pending starts
+        self._pending_on_disk_only = False
+        self.journal: journal.Journal | None = None
+        if self.enabled:
+            self.journal = journal.Journal(journal.journal_dir(self.db_path) / f"{self.run_id}.jsonl")
+            self._pending_from = self.journal.size
+            if run is not None:
+                self._buf.append(journal.record("run", run))
         self._wake = threading.Event()
         self._closing = False
         self._thread = threading.Thread(target=self._loop, name="aligned-writer", daemon=True)
@@ -444,41 +684,130 @@ class ResponseWriter:
         if len(self._buf) == self.batch_size:
             self._wake.set()
 
+    def put_record(self, kind: str, fields: dict[str, Any]) -> None:
+        """A ``run_end`` (or ``run``) row, journaled and flushed with the answers."""
+        if self.enabled:
+            self._buf.append(journal.record(kind, fields))
+
     def close(self) -> None:
+        """Flush what is left (waiting up to ``final_wait_s`` for a held file), then release the journal.
+
+        If the file stayed held, the rows are safe in the journal (``unflushed_journal``), and the
+        next collect or import on this database puts them in.
+        """
         self._closing = True
         self._wake.set()
         self._thread.join()
-        if self.con is not None:
-            self.con.close()
+        if self.journal is not None:
+            self.journal.close()
+            if not self._pending and not self._pending_on_disk_only and self.error is None:
+                journal.retire(self.journal.path)
+            else:
+                self.unflushed_journal = self.journal.path
+        for _, f in self._orphans:  # not replayed (file held to the end): released for the next run
+            f.close()
         if self.error is not None:
             raise RuntimeError(f"the database writer failed: {self.error}") from self.error
 
+    # ------------------------------------------------------------ thread
     def _loop(self) -> None:
         buf = self._buf
         while True:
             if len(buf) < self.batch_size and not self._closing:
-                # one transaction per flush_s at most, unless a full batch is waiting: a commit has a
-                # fixed cost (milliseconds), so draining every trickle of rows would cost more than the rows
+                # one transaction per flush_s at most, unless a full batch is waiting: opening the file
+                # and committing has a fixed cost (tens of milliseconds), paid once per batch
                 self._wake.wait(self.flush_s)
                 self._wake.clear()
             closing = self._closing  # read before draining: rows put before close() are all in buf
-            n = min(len(buf), self.batch_size)
-            if n and self.error is None:
-                self._flush([buf.popleft() for _ in range(n)])
-            if closing and (not buf or self.error is not None):
+            n = len(buf)
+            if self.error is None and (n or self._pending or self._orphans):
+                try:
+                    self._step([buf.popleft() for _ in range(n)], closing)
+                except BaseException as exc:  # surfaced to the runner on the next put/close
+                    self.error = exc
+            if closing:
                 return
 
-    def _flush(self, batch: list[str]) -> None:
+    def _step(self, lines: list[str], closing: bool) -> None:
+        if not self.enabled:
+            self.stats.rows += len(lines)
+            self.stats.batches += 1
+            return
+        assert self.journal is not None
+        self.journal.append(lines)
+        self.stats.journaled += sum(1 for x in lines if '"_kind"' not in x)
+        if not self._pending_on_disk_only:
+            self._pending.extend(lines)
+            if len(self._pending) > self.MAX_IN_MEMORY:
+                self._pending = []
+                self._pending_on_disk_only = True
+        deadline = time.monotonic() + (self._final_wait_s if closing else 0.0)
+        while not self._flush():
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(0.1)
+
+    def _flush(self) -> bool:
+        """Put the pending rows (and claimed orphan journals) into the database; False if it is held."""
+        assert self.journal is not None and self.db_path is not None
         t0 = time.perf_counter()
         try:
-            if self.enabled and self.con is not None:
-                _insert_encoded(self.con, batch)
-        except BaseException as exc:  # surfaced to the runner on the next put/close
-            self.error = exc
-            return
-        self.stats.rows += len(batch)
+            con = open_waiting(self.db_path, read_only=False, config=self._config, wait_s=0)
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                raise
+            self._note_locked(exc)
+            return False
+        self._locked_since = None
+        try:
+            if self._pending_on_disk_only:
+                lines, end = journal.read_lines(self.journal.path, self._pending_from)
+            else:
+                lines, end = self._pending, self.journal.size
+            if not self._migrated:  # the run may have started while a reader held an older file
+                init_schema(con)
+                self._migrated = True
+            con.execute("begin")
+            added = 0
+            for path, _ in self._orphans:
+                added += insert_lines(con, journal.read_lines(path)[0])
+            added += insert_lines(con, lines)
+            if self._seen_rowid >= 0:  # keys other processes answered since we planned: not asked by us
+                found = con.execute("select request_key, rowid from raw.responses where rowid > ? and status = 'ok' "
+                                    "and run_id <> ?", [self._seen_rowid, self.run_id]).fetchall()
+                if found:
+                    self.answered_elsewhere.update(k for k, _ in found)
+                    self._seen_rowid = max(r for _, r in found)
+            con.execute("commit")
+        except BaseException:
+            con.close()
+            raise
+        con.close()
+        for path, f in self._orphans:
+            journal.retire(path)
+            f.close()
+        self._orphans = []
+        n_answers = sum(1 for x in lines if '"_kind"' not in x)
+        self.stats.rows += added
+        self.stats.dropped += max(0, n_answers - added)
         self.stats.batches += 1
         self.stats.seconds += time.perf_counter() - t0
+        self._pending = []
+        self._pending_on_disk_only = False
+        self._pending_from = end
+        return True
+
+    def _note_locked(self, exc: Exception) -> None:
+        self.stats.locked += 1
+        now = time.monotonic()
+        if self._locked_since is None:
+            self._locked_since = now
+        # another collector's flush holds the file for milliseconds: only a longer hold is worth a line
+        if not self._told and now - self._locked_since >= 2.0 and self._on_locked is not None:
+            self._told = True
+            assert self.journal is not None
+            self._on_locked(f"{self.db_path}: held{lock_holder(exc)}; answers go to the journal "
+                            f"{self.journal.path} meanwhile and into the database when it is free")
 
 
 def default_db_path() -> Path:
