@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="planned / ok / failed per study, model and task")
     _db_arg(p)
 
-    p = sub.add_parser("import", help="import answers collected elsewhere (JSONL or CSV)")
+    p = sub.add_parser("import", help="import answers collected elsewhere (JSONL or CSV), or a collector's journal")
     p.add_argument("file", type=Path)
     _db_arg(p)
     p.add_argument("--study", type=_study, help="study name (default: the experiment file's)")

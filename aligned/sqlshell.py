@@ -43,7 +43,7 @@ from sqlglot.tokens import TokenType
 
 from aligned.terminal import printable
 from collector.errors import LockedError, UserError
-from collector.store import DEFAULT_DB, _lock_message, duckdb_connect
+from collector.store import DEFAULT_DB, _lock_message, open_waiting
 
 __all__ = [
     "FORMATS",
@@ -414,7 +414,8 @@ def open_readonly(db_path: str | Path | None, memory_limit: str | None = None) -
         config = dict(CONNECT_CONFIG)
         if memory_limit is not None:
             config["memory_limit"] = memory_limit
-        con = duckdb_connect(p, read_only=True, config=config)
+        # waits (bounded) while a collect flushes a batch, then names the holder
+        con = open_waiting(p, read_only=True, config=config)
         try:
             for name, value in LOCKDOWN.items():
                 # connections to one file in one process share its settings: set each once

@@ -7,19 +7,25 @@ shown; required for rank items, whose answers refer to positions) and
 ``collected_at``. The file is read and validated in DuckDB, set-based, so a
 million lines import in seconds. A file with any bad record is rejected whole
 (up to 20 line numbers and reasons); importing the same file twice adds nothing.
+
+A collector's journal (``<db>.journal/*.jsonl``, see :mod:`collector.journal`) is
+recognised by its rows and imported as it is: the answers keep their run, ids and
+provenance, so a collection that ran on another machine is stored as if it ran here.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import tempfile
 from pathlib import Path
 
 import duckdb
 
-from collector import __version__, store
+from collector import __version__, journal, store
 from collector.config import MODEL_NAME_PATTERN, Experiment
 from collector.design import Design
 from collector.errors import UserError
+from collector.plan import request_key
 
 REQUIRED = ("model", "item", "replicate", "response")
 OPTIONAL = ("setting", "external_id", "options_shown", "collected_at")
@@ -169,6 +175,8 @@ def import_file(path: str | Path, db_path: str | Path, exp: Experiment) -> tuple
     if not data.strip():
         raise UserError(f"{path}: the file is empty; nothing imported")
     file_hash = hashlib.sha256(data).hexdigest()
+    if path.suffix.lower() in (".jsonl", ".ndjson") and _is_journal(data):
+        return import_journal(path, data, db_path, exp, file_hash)
     # DuckDB's readers take a file name as a glob ('ans[12].jsonl' reads ans1.jsonl, 'ans*.jsonl' every match):
     # they read a private copy of exactly the bytes read and hashed above, under a name with no glob characters
     with tempfile.TemporaryDirectory(prefix="aligned-import-") as tmp:
@@ -181,6 +189,7 @@ def import_file(path: str | Path, db_path: str | Path, exp: Experiment) -> tuple
     try:
         store.init_schema(con)
         store.record_design(con, design, [{"model": m, "provider": "import"} for m in models])
+        _replay_orphans(con, db_path)
         run_id = store.start_run(con, "import", exp.study, exp.file_hash, {"file": str(path), "sha256": file_hash,
                                                                          "bytes": len(data),
                                                                          "records": records.num_rows})
@@ -241,6 +250,94 @@ def _read_records(copy: Path, design: Design, path: Path):  # -> pyarrow.Table
         """).to_arrow_table()
     finally:
         work.close()
+
+
+def _is_journal(data: bytes) -> bool:
+    """A collector's journal (rows of raw.responses and runs), not a file of import records."""
+    first = data.lstrip().split(b"\n", 1)[0]
+    try:
+        row = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(row, dict) and ("_kind" in row or "response_id" in row)
+
+
+def import_journal(path: Path, data: bytes, db_path: str | Path, exp: Experiment,
+                   file_hash: str) -> tuple[int, int]:
+    """Put a collector's journal (copied from another machine, or left by a run) into the database.
+
+    Its rows keep their run, ids and timestamps; every answer must belong to ``exp``'s design
+    (same study, items, settings, and the request key :func:`collector.plan.request_key` gives).
+    Answers already in the database are skipped, so nothing is stored -- or asked -- twice.
+    """
+    design = Design(exp)
+    lines = journal.split_lines(data)  # the bytes read and hashed, not a second read of the file
+    items = {i.item for i in design.items}
+    settings = {(s.task, s.setting) for s in design.settings}
+    task_of = {i.item: i.task for i in design.items}
+    models: dict[str, dict] = {}
+    n_answers = 0
+    for no, line in enumerate(lines, 1):
+        try:
+            row = json.loads(line)
+        except ValueError:
+            raise UserError(f"{path}: line {no}: not JSON; a journal holds one JSON object per line") from None
+        if not isinstance(row, dict) or "_kind" in row:
+            continue
+        n_answers += 1
+        where = f"{path}: line {no}"
+        if row.get("study") != exp.study:
+            raise UserError(f"{where}: study {row.get('study')!r}, but {exp.source_path} is study {exp.study!r}; "
+                            f"pass the experiment file the journal was collected with (or --study)")
+        item, setting = row.get("item"), row.get("setting")
+        if item not in items or (task_of[item], setting) not in settings:
+            raise UserError(f"{where}: item {item!r} / setting {setting!r} is not in the design of "
+                            f"{exp.source_path}; pass the experiment file the journal was collected with")
+        try:
+            key = request_key(exp.study, row["model"], item, setting, int(row["replicate"]))
+        except (KeyError, TypeError, ValueError):
+            raise UserError(f"{where}: model or replicate missing; the line is not a journal row") from None
+        if row.get("request_key") != key:
+            raise UserError(f"{where}: request_key does not match study|model|item|setting|replicate; "
+                            f"the journal was edited or is from another design")
+        models.setdefault(row["model"], {"model": row["model"], "provider": row.get("provider") or "import",
+                                         "provider_model": row.get("provider_model")})
+    if not n_answers:
+        raise UserError(f"{path}: no answers in this journal; nothing imported")
+    con = store.connect(db_path)
+    try:
+        store.init_schema(con)
+        store.record_design(con, design, list(models.values()))
+        _replay_orphans(con, db_path)
+        run_id = store.start_run(con, "import", exp.study, exp.file_hash,
+                                 {"file": str(path), "sha256": file_hash, "records": n_answers, "journal": True})
+        con.execute("begin")
+        try:
+            added = store.insert_lines(con, lines)
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        store.end_run(con, run_id, "finished", n_answers, added, 0)
+    finally:
+        con.close()
+    return added, n_answers - added
+
+
+def _replay_orphans(con: duckdb.DuckDBPyConnection, db_path: str | Path) -> None:
+    """Journals left by runs that could not flush them (kill -9, a file held to the end) go in first."""
+    for path, f in journal.claim_orphans(db_path):
+        try:
+            con.execute("begin")
+            try:
+                store.insert_lines(con, journal.read_lines(path)[0])
+                con.execute("commit")
+            except Exception:
+                con.execute("rollback")
+                raise
+            journal.retire(path)
+        finally:
+            f.close()
 
 
 def _validate(con: duckdb.DuckDBPyConnection, design: Design, path: Path) -> None:

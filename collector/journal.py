@@ -69,9 +69,14 @@ def read_lines(path: Path, start: int = 0) -> tuple[list[str], int]:
     with open(path, "rb") as f:
         f.seek(start)
         data = f.read()
-    end = data.rfind(b"\n") + 1  # a torn last line (kill -9 mid-write) is left out
-    lines = [x for x in data[:end].decode("utf-8", "replace").split("\n") if x.strip()]
-    return lines, start + end
+    end = data.rfind(b"\n") + 1
+    return split_lines(data), start + end
+
+
+def split_lines(data: bytes) -> list[str]:
+    """The complete lines of journal bytes (a torn last line, from kill -9 mid-write, is left out)."""
+    end = data.rfind(b"\n") + 1
+    return [x for x in data[:end].decode("utf-8", "replace").split("\n") if x.strip()]
 
 
 def claim_orphans(db_path: str | Path) -> list[tuple[Path, IO[bytes]]]:
@@ -122,17 +127,14 @@ def record(kind: str, fields: dict[str, Any]) -> str:
     return json.dumps({"_kind": kind, **fields}, default=str, sort_keys=True)
 
 
-def pending_count(db_path: str | Path) -> tuple[int, int]:
-    """(journal files not yet retired, their answer lines): what `aligned status` mentions."""
-    d = journal_dir(db_path)
-    if not d.is_dir():
-        return 0, 0
-    files = sorted(d.glob("*.jsonl"))
-    n = 0
-    for path in files:
+def orphan_backlog(db_path: str | Path) -> tuple[int, int]:
+    """(journals of ended runs not yet replayed, their answer lines): what `aligned status` mentions."""
+    files = lines = 0
+    for path, f in claim_orphans(db_path):
         try:
-            lines, _ = read_lines(path)
-        except OSError:
-            continue
-        n += sum(1 for x in lines if '"_kind"' not in x)
-    return len(files), n
+            found, _ = read_lines(path)
+            files += 1
+            lines += sum(1 for x in found if '"_kind"' not in x)
+        finally:
+            f.close()
+    return files, lines

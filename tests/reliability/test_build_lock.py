@@ -1,5 +1,7 @@
-"""Build under faults: `aligned build` (and status/sql) while a real `aligned collect` holds the
-file says who holds it, in one line, exit 3, and the collection is not disturbed.
+"""Build during a collect: a real `aligned collect` holds the file only while it flushes a batch,
+so `aligned build` (and status) get it; the collect journals its answers while dbt holds the
+file and finishes with every answer stored once. (A file held for longer than the bounded wait
+is one line, exit 3: tests/reliability/test_live.py.)
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from simulator import SimulatorThread
 from .support import cli_env, run_cli, small_study, write_yaml
 
 
-def test_build_while_collect_holds_the_database_is_one_line_exit_3(tmp_path):
+def test_build_and_status_during_a_collect_get_the_file_and_the_collect_loses_nothing(tmp_path):
     pytest.importorskip("aligned.warehouse", reason="aligned/warehouse.py does not exist yet")
     exp = write_yaml(tmp_path / "busy.yaml", small_study(
         [{"name": "sim-us-public", "provider": "simulated", "model": "sim-us-public", "concurrency": 1}],
@@ -40,11 +42,8 @@ def test_build_while_collect_holds_the_database_is_one_line_exit_3(tmp_path):
     assert still_running, "the collect finished before the build was tried; nothing was proven"
     for r, command in ((build, "build"), (status, "status")):
         assert "Traceback" not in r.err + r.out
-        assert r.code == 3, (command, r.err)
-        assert len(r.err_lines) == 1, r.err
-        line = r.err_lines[0]
-        assert line.startswith(f"aligned {command}: error: {db}: the database is locked by process {proc.pid} "
-                               f"(aligned collect); DuckDB allows one writer at a time."), line
+        assert r.code in (0, 1), (command, r.err)  # 1: a data test of the tiny study; never 3 (locked)
+        assert "locked" not in r.err, r.err
     assert proc.returncode == 130, err
     con = duckdb.connect(str(db), read_only=True)
     ok_rows, ok_keys = con.execute(

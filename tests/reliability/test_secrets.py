@@ -1,5 +1,5 @@
 """Secrets: an API key read from the environment never reaches the database file (before
-and after CHECKPOINT), its WAL, the recorded run options, error rows, the lines the CLI
+and after CHECKPOINT), its WAL or journal, the recorded run options, error rows, the lines the CLI
 prints, or any file the commands write (reports included), even when a server echoes it.
 """
 from __future__ import annotations
@@ -56,20 +56,26 @@ def test_the_api_key_is_nowhere_in_what_aligned_writes_or_prints(tmp_path):
         ], replicates=2))
         argv = ["collect", str(exp), "--db", str(db)]
 
-        # 1. kill -9 mid-run, so that the WAL holds uncheckpointed rows: read it before the rerun replays it
+        # 1. kill -9 mid-run, so that the journal holds answers (the writer fsyncs each batch there before
+        # the database; the file itself is checkpointed at every flush): read it before the rerun replays it
         proc = subprocess.Popen([sys.executable, "-m", "aligned.cli", *argv], cwd=tmp_path, env=cli_env(env),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        wal = Path(str(db) + ".wal")
+        journals = Path(str(db) + ".journal")
+
+        def journal_bytes() -> bytes:
+            return b"".join(p.read_bytes() for p in journals.rglob("*.jsonl")) if journals.exists() else b""
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not (wal.exists() and b"\"role\": \"user\"" in wal.read_bytes()):
-            time.sleep(0.05)  # until the WAL holds a response row (its messages)
+        while time.monotonic() < deadline and b'"response_id"' not in journal_bytes():
+            time.sleep(0.05)  # until the journal holds a response row
         proc.send_signal(signal.SIGKILL)
         out, err = proc.communicate(timeout=30)
         printed["killed collect"] = out + err
-        assert wal.exists(), "the killed run left no WAL to inspect"
-        wal_bytes = wal.read_bytes()
-        assert b"\"role\": \"user\"" in wal_bytes and proc.returncode == -signal.SIGKILL  # killed with rows in the WAL
-        assert key.encode() not in wal_bytes and key[6:-6].encode() not in wal_bytes
+        raw = journal_bytes()
+        assert b'"response_id"' in raw and proc.returncode == -signal.SIGKILL, "killed with no answer journaled"
+        assert key.encode() not in raw and key[6:-6].encode() not in raw
+        wal = Path(str(db) + ".wal")
+        if wal.exists():
+            assert key.encode() not in wal.read_bytes()
 
         # 2. the rerun finishes; the models whose key was rejected are stopped with one line each
         r = run_cli(argv, cwd=tmp_path, env=env)
