@@ -22,7 +22,7 @@ def test_build_and_status_during_a_collect_get_the_file_and_the_collect_loses_no
     pytest.importorskip("aligned.warehouse", reason="aligned/warehouse.py does not exist yet")
     exp = write_yaml(tmp_path / "busy.yaml", small_study(
         [{"name": "sim-us-public", "provider": "simulated", "model": "sim-us-public", "concurrency": 1}],
-        replicates=25))  # 100 requests, one at a time, 150 ms each: the collect holds the file for 15 s or more
+        replicates=500))  # 2,000 requests, one at a time, 150 ms each: the collect outlasts the build
     db = tmp_path / "busy.duckdb"
     with SimulatorThread(latency_ms=150) as url:
         proc = subprocess.Popen(
@@ -33,7 +33,7 @@ def test_build_and_status_during_a_collect_get_the_file_and_the_collect_loses_no
             while not db.exists() and time.monotonic() < deadline and proc.poll() is None:
                 time.sleep(0.05)
             assert db.exists() and proc.poll() is None, "the collect did not start"
-            build = run_cli(["build", "--db", str(db)], cwd=tmp_path, timeout=60)
+            build = run_cli(["build", "--db", str(db)], cwd=tmp_path, timeout=300)
             status = run_cli(["status", "--db", str(db)], cwd=tmp_path, subprocess_=False)
             still_running = proc.poll() is None
         finally:
