@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, TextIO
@@ -121,10 +122,18 @@ def _invoke(args: list[str], db_path: Path, quiet: bool, out: TextIO) -> int:
     if quiet:  # only our one-line summaries of failures, and a progress line on a terminal
         args = ["--log-level", "none", *args]
     with _env(ALIGNED_DB=str(db_path), DBT_SEND_ANONYMOUS_USAGE_STATS="false"), _node_progress(quiet, out) as callbacks:
-        try:
-            res = dbtRunner(callbacks=callbacks).invoke([*args, *common])
-        finally:
-            _release_database()
+        from collector.store import lock_wait_s
+        deadline = time.monotonic() + lock_wait_s()
+        while True:
+            try:
+                res = dbtRunner(callbacks=callbacks).invoke([*args, *common])
+            finally:
+                _release_database()
+            # a running collect holds the file for a flush now and then: dbt's open met one, try again
+            if (res.exception is None or "could not set lock" not in str(res.exception).lower()
+                    or time.monotonic() > deadline):
+                break
+            time.sleep(0.2)
     if res.exception is not None:
         print(f"dbt: {' '.join(str(res.exception).split())[:400]}", file=out)
         return 2

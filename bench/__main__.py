@@ -37,6 +37,7 @@ def _suites(quick: bool) -> dict[str, Callable[[], list[Figure]]]:
             *load.throughput(64, 50, secs, rounds),
             *load.throughput(256, 500, 7.0, rounds),  # 19 full waves of 256 (~10 s) even in --quick
         ],
+        "endtoend": lambda: load.end_to_end(64, 50, 4.0 if quick else 20.0, rounds),
         "ratelimit": lambda: [
             load.rate_limited(200, 64, 50, 3.0 if quick else 8.0, rounds),
             *([] if quick else [
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, one round: a ~1 minute smoke run")
     ap.add_argument("--only", action="append", metavar="NAME",
-                    help="run only this suite (repeatable): throughput, ratelimit, writepath, import, memory, "
+                    help="run only this suite (repeatable): throughput, endtoend, ratelimit, writepath, import, memory, "
                          "planning, normalise, build, scaling")
     ap.add_argument("--out", type=Path, default=RESULTS, help=f"results file (default: {RESULTS})")
     ap.add_argument("--markdown", action="store_true",

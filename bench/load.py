@@ -195,3 +195,64 @@ def write_path(concurrency: int, latency_ms: float, seconds: float, rounds: int 
                   detail=f"stored {median(on_rates):,.0f}/s, not stored {median(off_rates):,.0f}/s "
                          f"(wall clock incl. setup and final flush), {exp.replicates * 76:,} requests",
                   runs=ratios)
+
+
+def run_cli_collect(exp_path: Path, db: Path) -> dict[str, Any]:
+    """``aligned collect`` as a user runs it: a new process, progress off; wall clock from spawn to exit
+    (interpreter and imports, migrations and design writes, the collection, the final flush)."""
+    import subprocess
+    import sys
+
+    from bench.common import ROOT
+    t0 = time.perf_counter()
+    p = subprocess.run([sys.executable, "-m", "aligned.cli", "collect", str(exp_path), "--db", str(db),
+                        "--no-progress"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise RuntimeError(f"aligned collect exited {p.returncode}: {p.stderr.strip()[-300:]}")
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        ok = con.execute("select count(*) from raw.responses where status = 'ok'").fetchone()[0]
+    finally:
+        con.close()
+    return {"n": ok, "wall": wall, "rate": ok / wall}
+
+
+def end_to_end(concurrency: int, latency_ms: float, seconds: float, rounds: int = 3) -> list[Figure]:
+    """`aligned collect` from the command line vs a bare aiohttp loop (and vs C / latency), and the
+    inner-loop figure (the collector's own clock, in process) beside it, each round side by side."""
+    import yaml
+
+    from bench.common import experiment_data
+    ideal = concurrency / (latency_ms / 1000)
+    n = int(ideal * seconds)
+    e2e, inner, vs_ideal, details = [], [], [], []
+    with local_server(latency_ms) as base_url, tempdir("e2e") as tmp:
+        data = experiment_data(base_url, concurrency, whole_waves(n, concurrency))
+        exp_path = tmp / "bench.yaml"
+        exp_path.write_text(yaml.safe_dump(data, sort_keys=False))
+        exp = experiment(base_url, concurrency, data["replicates"])
+        url, bodies, headers = request_bodies(exp)
+        run_bare(url, bodies[: concurrency * 4], headers, concurrency)  # warm the server
+        for r in range(rounds):
+            b = run_bare(url, bodies, headers, concurrency)
+            c = run_cli_collect(exp_path, tmp / f"cli{r}.duckdb")
+            i = run_collector(exp, tmp / f"lib{r}.duckdb")
+            if c["n"] != len(bodies):
+                raise RuntimeError(f"aligned collect: {c['n']} ok of {len(bodies)}")
+            e2e.append(c["rate"] / b["rate"])
+            inner.append(i["rate"] / b["rate"])
+            vs_ideal.append(c["rate"] / ideal)
+            details.append(f"cli {c['rate']:,.0f}/s ({c['wall']:.2f} s wall), bare {b['rate']:,.0f}/s "
+                           f"({b['seconds']:.2f} s), in-process {i['rate']:,.0f}/s")
+            log(f"end to end C={concurrency} {latency_ms:g}ms round {r + 1}: {details[-1]}")
+    tag = f"C={concurrency},{latency_ms:g}ms"
+    detail = f"{len(bodies):,} requests; median round: {details[len(details) // 2]}"
+    return [
+        Figure(f"aligned collect (CLI, end to end) {tag} / bare aiohttp", median(e2e), ">= 0.90",
+               median(e2e) >= 0.90, detail=detail, runs=e2e),
+        Figure(f"aligned collect (CLI, end to end) {tag} / ideal", median(vs_ideal), ">= 0.90",
+               median(vs_ideal) >= 0.90, detail=f"ideal {ideal:,.0f}/s", runs=vs_ideal),
+        Figure(f"collector inner loop {tag} / bare aiohttp", median(inner), "(info)", None,
+               detail="the collector's own clock, in process (no start-up, no final flush)", runs=inner),
+    ]
