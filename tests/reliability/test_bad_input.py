@@ -339,7 +339,8 @@ def test_bad_input_prints_one_line_and_writes_nothing(case: Case, tmp_path: Path
         if case.exp is not None or "exp.yaml" not in case.files:
             write_yaml(tmp_path / "exp.yaml", OK_STUDY, lambda d: case.exp and case.exp(d, fmt))
         argv = _argv(case, fmt)
-        result = run_cli(argv, cwd=tmp_path, env=case.env, subprocess_=case.sub)
+        env = {**({"ALIGNED_LOCK_WAIT_S": "0.5"} if case.setup == "locked" else {}), **(case.env or {})}
+        result = run_cli(argv, cwd=tmp_path, env=env, subprocess_=case.sub)
 
     assert "Traceback" not in result.err + result.out, result.err
     assert result.code == case.code, (result.code, result.err)
