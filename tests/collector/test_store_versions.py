@@ -103,4 +103,4 @@ def test_the_migrated_0_1_0_file_builds_and_its_answers_survive(old_copy, tmp_pa
                          "and table_schema <> 'raw' limit 1").fetchone()[0]
     n, keys = con.execute(f"select count(*), count(distinct response_id) from {schema}.answers").fetchone()
     con.close()
-    assert n == keys == ok == 1824  # every answer of record of the 0.1.0 file is in the built mart
+    assert n >= keys == ok == 1824  # every answer of record of the 0.1.0 file is in the built mart (a row per piece)
