@@ -49,4 +49,4 @@ screenshot:
 	HEIGHT=$${HEIGHT:-14000} bash scripts/screenshot.sh reports/report.html reports/report.png
 
 clean:
-	rm -rf data/*.duckdb data/*.wal data/dbt_target data/dbt_logs reports
+	rm -rf data/*.duckdb data/*.wal data/*.duckdb.journal data/dbt_target data/dbt_logs reports

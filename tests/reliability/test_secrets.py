@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from collector.providers.base import KEY_MARKER
 from simulator import SimulatorThread
 from tests.fakes.openai_fake import OpenAIFake
 from tests.fakes.server import serve_in_thread
@@ -83,7 +84,7 @@ def test_the_api_key_is_nowhere_in_what_aligned_writes_or_prints(tmp_path):
         assert r.code == 1, r.err
         stopped = [line for line in r.err_lines if line.startswith("stopped ")]
         assert len(stopped) == 2, r.err
-        assert any("[redacted] [/v1/chat]" in line for line in stopped), stopped  # echoed key removed, text kept
+        assert any(f"{KEY_MARKER} [/v1/chat]" in line for line in stopped), stopped  # echoed key removed, text kept
         assert all(f"the API key in {KEY_VAR} was rejected" in line for line in stopped)
     assert "Traceback" not in printed["collect"] + printed["killed collect"]
     # the key did reach the servers that needed it (else this test would prove nothing)
@@ -112,7 +113,7 @@ def test_the_api_key_is_nowhere_in_what_aligned_writes_or_prints(tmp_path):
                               ).fetchone()[0]
     con.close()
     assert ok_accepted > 0
-    assert sum("[redacted]" in e for e in errors) >= 2  # the echoed 500s were stored, redacted
+    assert sum(KEY_MARKER in e for e in errors) >= 2  # the echoed 500s were stored, redacted
     assert all(set(o) <= {"models", "replicates", "concurrency", "experiment"} for o in options)
     printed["every raw table"] = dump
     printed["run options"] = json.dumps(options)
