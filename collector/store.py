@@ -418,7 +418,9 @@ def design_recorded(con: duckdb.DuckDBPyConnection, design: Design, models: list
     A changed design is False too: :func:`record_design` decides about it once the file is free.
     """
     exp = design.exp
-    row = con.execute("select design_hash, replicates from raw.studies where study = ? limit 1", [exp.study]).fetchone()
+    # the latest row, as record_design reads it (a raised `replicates` appends one)
+    row = con.execute("select design_hash, replicates from raw.studies where study = ? "
+                      "order by replicates desc, recorded_at desc limit 1", [exp.study]).fetchone()
     if row is None:
         return False
     if row[0] != design.design_hash:

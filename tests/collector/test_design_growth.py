@@ -52,6 +52,12 @@ def test_raising_replicates_asks_only_the_new_ones_and_keeps_the_old_answers(tmp
     assert studies[0][1] == Design(exp).design_hash and studies[1][1] == Design(with_overrides(exp, 3)).design_hash
     assert planned == (3 * per_replicate, 3)
 
+    # the store reads the raised row as the study's design, whatever order the rows come in
+    from collector import store
+    with duckdb.connect(str(db), read_only=True) as con:
+        models = [{"model": "sim-us-public", "provider": "simulated"}]
+        assert store.design_recorded(con, Design(with_overrides(exp, 3)), models)
+        assert not store.design_recorded(con, Design(exp), models)
     # a rerun at the raised count has nothing left to ask and records nothing new
     assert _collect(with_overrides(exp, 3), db, sim_url).counters.done == 0
     with duckdb.connect(str(db), read_only=True) as con:
