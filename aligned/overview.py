@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import socket
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -146,10 +146,16 @@ def live_rows(rows: list[tuple], recent: list[tuple], runs: list[tuple], now) ->
         t[1] += ok
         t[2] += failed
         t[3] += pending
+    started: dict[str, datetime] = {}  # the earliest open run per study: a younger window is shorter
+    for _run_id, study, started_at, *_ in runs:
+        started[study] = min(started.get(study, started_at), started_at)
     out = []
     for study, model, ok_recent, done_recent, last_answer in recent:
         planned, ok, failed, pending = totals.get((study, model), [0, 0, 0, 0])
-        rate = done_recent / RATE_WINDOW_S  # requests finished per second, over the window
+        window = RATE_WINDOW_S
+        if study in started:
+            window = min(window, max(1.0, (now - started[study]).total_seconds()))
+        rate = done_recent / window  # requests finished per second, over the window
         left = pending + failed  # failed keys are asked again by the next run, not by this one
         eta_s = pending / rate if rate > 0 else None
         out.append({"study": study, "model": model, "planned": planned, "ok": ok, "failed": failed,
