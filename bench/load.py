@@ -227,7 +227,7 @@ def end_to_end(concurrency: int, latency_ms: float, seconds: float, rounds: int 
     ideal = concurrency / (latency_ms / 1000)
     n = int(ideal * seconds)
     e2e, inner, vs_ideal, details = [], [], [], []
-    with local_server(latency_ms) as base_url, tempdir("e2e") as tmp:
+    with local_server(latency_ms, max_seconds=3600) as base_url, tempdir("e2e") as tmp:
         data = experiment_data(base_url, concurrency, whole_waves(n, concurrency))
         exp_path = tmp / "bench.yaml"
         exp_path.write_text(yaml.safe_dump(data, sort_keys=False))
