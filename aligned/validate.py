@@ -16,7 +16,7 @@ suite (frame)              one row per
 
 See :func:`expectations` for the list. Accepted values for ``answers.status`` and
 ``answers.match_method`` are read from the warehouse's own schema file
-(``dbt_project/models/marts/_marts__models.yml``) and the invalid-share threshold from
+(``dbt_project/models/marts/core/_core__models.yml``) and the invalid-share threshold from
 ``dbt_project.yml`` (``vars.max_invalid_share``), so the suite and ``dbt build`` agree.
 
 Why not GX's SQL datasource: GX 1.24 over duckdb_engine with duckdb 2.0 cannot resolve even a
@@ -52,7 +52,7 @@ from collector.errors import UserError
 os.environ["GX_ANALYTICS_ENABLED"] = "false"  # before great_expectations is imported anywhere
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-MARTS_SCHEMA_FILE = PROJECT_DIR / "dbt_project" / "models" / "marts" / "_marts__models.yml"
+MARTS_SCHEMA_FILE = PROJECT_DIR / "dbt_project" / "models" / "marts" / "core" / "_core__models.yml"
 DBT_PROJECT_FILE = PROJECT_DIR / "dbt_project.yml"
 
 DOCS_DIR = "data_docs"

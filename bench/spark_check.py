@@ -45,12 +45,24 @@ COMPARED = ["main.selection_shares", "main.response_status", "main.replicate_cou
             "reference.refusal_phrases", "reference.answer_modifiers", "staging.stg_raw__planned_requests"]
 TOLERANCE = 1e-9
 
+def request_key_sql(study: str, model: str, item: str, setting: str, replicate: str) -> str:
+    """The dbt macro request_key (macros/request_key.sql) rendered for Spark: the key is written
+    once in SQL, and this view uses the same text as the models."""
+    import jinja2
+    from types import SimpleNamespace
+
+    macros = (PROJECT_DIR / "macros" / "request_key.sql").read_text()
+    call = "{{ request_key(%r, %r, %r, %r, %r) }}" % (study, model, item, setting, replicate)
+    dbt = SimpleNamespace(type_string=lambda: "string")
+    return " ".join(jinja2.Environment().from_string(macros + call).render(dbt=dbt).split())
+
+
 # raw.planned_requests for Spark: collector/store.py's DuckDB view with Spark's explode(sequence())
-# for DuckDB's unnest(range()); the same md5 key (hex of the same '|'-joined text)
-PLANNED_REQUESTS = """
+# for DuckDB's unnest(range()); the key from the request_key macro (hex md5 of the '|'-joined text)
+PLANNED_REQUESTS = f"""
 create or replace view raw.planned_requests as
 select
-    md5(m.study || '|' || m.model || '|' || i.item || '|' || s.setting || '|' || cast(r.replicate as string)) as request_key,
+    {request_key_sql('m.study', 'm.model', 'i.item', 's.setting', 'r.replicate')} as request_key,
     m.study, m.model, i.item, i.task, i.context, s.setting, r.replicate
 from (select distinct study, model from raw.models) m
 join raw.items i on i.study = m.study

@@ -4,7 +4,7 @@ with
 
 responses as (
 
-    select * from {{ ref('stg_raw__responses') }}
+    select * from {{ ref('int_responses_of_record') }}
 
 ),
 

@@ -8,7 +8,7 @@ with
 
 answers as (
 
-    select * from {{ ref('answers') }}
+    select * from {{ ref('int_answers') }}
     where task_kind in ('select', 'rate', 'tradeoff')
 
 ),

@@ -5,7 +5,7 @@ with
 
 attempts as (
 
-    select * from {{ ref('stg_raw__response_attempts') }}
+    select * from {{ ref('stg_raw__responses') }}
 
 ),
 
@@ -19,8 +19,8 @@ final as (
         request_key,
 
         -- measures
-        max(case when attempt_status = 'ok' then 1 else 0 end) as has_ok,
-        max(case when attempt_status <> 'ok' then 1 else 0 end) as has_failure,
+        max(case when status = 'ok' then 1 else 0 end) as has_ok,
+        max(case when status <> 'ok' then 1 else 0 end) as has_failure,
         count(*) as n_rows,
         cast(sum(attempts) as {{ dbt.type_bigint() }}) as n_attempts
 

@@ -1,70 +1,11 @@
--- The answer of record per request: the latest ok row of each request key. raw.responses is
--- append-only (a retried or re-imported request leaves earlier rows as history), so this is
--- where duplicates stop.
+-- Every stored row of raw.responses, ok or failed, renamed and typed: 1:1 with the source.
+-- raw.responses is append-only (a retried or re-imported request leaves earlier rows as
+-- history); the answer of record of each request is chosen in int_responses_of_record.
 with
 
 source as (
 
     select * from {{ source('raw', 'responses') }}
-
-),
-
-ok_rows as (
-
-    select * from source
-    where status = 'ok'
-
-),
-
--- the latest ok row of each request key. Keys with two ok rows are rare (a re-import, two
--- collectors at once), so they are found first with one aggregate, and only their rows are
--- compared with each other: no self-join of a million keys.
-repeated_keys as (
-
-    select request_key
-    from ok_rows
-    group by request_key
-    having count(*) > 1
-
-),
-
-repeated_rows as (
-
-    select
-        ok_rows.request_key,
-        ok_rows.response_id,
-        ok_rows.completed_at
-
-    from ok_rows
-    inner join repeated_keys
-        on repeated_keys.request_key = ok_rows.request_key
-
-),
-
-superseded as (
-
-    select repeated_rows.response_id
-    from repeated_rows
-    where exists (
-        select 1
-        from repeated_rows as later
-        where later.request_key = repeated_rows.request_key
-            and (later.completed_at > repeated_rows.completed_at
-                or (later.completed_at = repeated_rows.completed_at
-                    and later.response_id > repeated_rows.response_id))
-    )
-
-),
-
-latest as (
-
-    select ok_rows.*
-    from ok_rows
-    where not exists (
-        select 1
-        from superseded
-        where superseded.response_id = ok_rows.response_id
-    )
 
 ),
 
@@ -92,7 +33,10 @@ renamed as (
         labels_shown,
         finish_reason,
 
-        -- the answer
+        -- the outcome
+        status,
+        error,
+        http_status,
         response_text,
 
         -- measures
@@ -106,7 +50,7 @@ renamed as (
         requested_at,
         completed_at
 
-    from latest
+    from source
 
 )
 

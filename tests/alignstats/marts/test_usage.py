@@ -47,7 +47,7 @@ def _environment(prefix="default"):
 def _render(path: str, env=None) -> str:
     env = env or _environment()
     return env.from_string((ROOT / path).read_text()).render(
-        ref=lambda name: name, source=lambda schema, table: f"{schema}.{table}")
+        ref=lambda name: name, source=lambda schema, table: f"{schema}.{table}", config=lambda **_: "")
 
 
 # (model, task, request key, status, attempts, prompt, completion, cost, latency, seconds after T0)
@@ -75,16 +75,15 @@ def con():
                values (?, ?, 'run', 's', ?, 'simulated', ?, ?, 'original', 1, ?, ?, ?, ?, ?, ?, ?)""",
             [f"r{i}", key, model, f"{task}/item", task, status, attempts, pt, ct, cost, latency,
              T0 + timedelta(seconds=seconds)])
-    for view in ("stg_raw__responses", "stg_raw__response_attempts"):
-        con.execute(f"create view {view} as {_render(f'dbt_project/models/staging/{view}.sql')}")
-    view = "int_requests_summarised"
-    con.execute(f"create view {view} as {_render(f'dbt_project/models/intermediate/{view}.sql')}")
+    con.execute(f"create view stg_raw__responses as {_render('dbt_project/models/staging/stg_raw__responses.sql')}")
+    for view in ("int_responses_of_record", "int_requests_summarised"):
+        con.execute(f"create view {view} as {_render(f'dbt_project/models/intermediate/{view}.sql')}")
     yield con
     con.close()
 
 
 def _mart(con, name):
-    frame = con.execute(f"select * from ({_render(f'dbt_project/models/marts/{name}.sql')}) order by all").df()
+    frame = con.execute(f"select * from ({_render(f'dbt_project/models/marts/quality/{name}.sql')}) order by all").df()
     return {tuple(row[:3] if name == "usage" else row[:2]): row for row in frame.itertuples(index=False)}, frame
 
 

@@ -12,7 +12,7 @@ requests as (
 
 responses as (
 
-    select * from {{ ref('stg_raw__responses') }}
+    select * from {{ ref('int_responses_of_record') }}
 
 ),
 

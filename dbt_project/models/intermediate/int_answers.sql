@@ -1,3 +1,5 @@
+-- One row per response and answer position: the normalised answer (int_answers_normalised) with
+-- the value its choice stands for. The answers mart exposes it; intermediate models read it here.
 with
 
 normalised as (

@@ -5,7 +5,7 @@ with
 
 responses as (
 
-    select * from {{ ref('stg_raw__responses') }}
+    select * from {{ ref('int_responses_of_record') }}
 
 ),
 

@@ -9,7 +9,7 @@ answers as (
 
 responses as (
 
-    select * from {{ ref('stg_raw__responses') }}
+    select * from {{ ref('int_responses_of_record') }}
 
 ),
 

@@ -4,7 +4,7 @@ with
 
 responses as (
 
-    select * from {{ ref('stg_raw__responses') }}
+    select * from {{ ref('int_responses_of_record') }}
 
 ),
 
@@ -19,10 +19,7 @@ checked as (
     select
         *,
         case
-            when request_key <> md5(
-                study || '|' || model || '|' || item || '|' || setting || '|'
-                || cast(replicate as {{ dbt.type_string() }})
-            ) then 1 else 0
+            when request_key <> {{ request_key('study', 'model', 'item', 'setting', 'replicate') }} then 1 else 0
         end as is_key_mismatch
 
     from responses
@@ -41,7 +38,7 @@ groups as (
         count(distinct replicate) as n_distinct_replicates,
         min(replicate) as min_replicate,
         max(replicate) as max_replicate,
-        sum(is_key_mismatch) as n_key_mismatches,
+        cast(sum(is_key_mismatch) as {{ dbt.type_bigint() }}) as n_key_mismatches,
         min(case when is_key_mismatch = 1 then response_id end) as example_mismatch_response_id
 
     from checked

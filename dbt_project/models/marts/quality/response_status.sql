@@ -50,7 +50,7 @@ request_counts as (
         count(case when has_ok = 0 then 1 end) as n_failed,
         count(case when has_ok = 1 and has_failure = 1 then 1 end) as n_recovered,
         count(case when has_ok = 1 and planned_key is null then 1 end) as n_unplanned_ok,
-        coalesce(sum(n_rows), 0) as n_rows
+        cast(coalesce(sum(n_rows), 0) as {{ dbt.type_bigint() }}) as n_rows
 
     from request_rows
     group by 1, 2, 3
