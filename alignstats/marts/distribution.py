@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from alignstats.marts.frames import FLOAT, INT, STR, conform, require
-from alignstats.marts.runs import RUN_KEYS, as_choices
+from alignstats.marts.runs import CHOICE_COLUMNS, RUN_KEYS
 from alignstats import js_similarity, representativeness
 
 SCALE = ("definitely_a", "probably_a", "undecided", "probably_b", "definitely_b")
@@ -115,7 +115,7 @@ def t3_distribution_similarity(choices: pd.DataFrame, items: pd.DataFrame, optio
 
     ``choices`` is ``int_replicate_choices_counted`` (or ``answers``).
     """
-    choices = as_choices(choices)
+    require(choices, CHOICE_COLUMNS, "int_replicate_choices_counted")
     rows = choices[choices["task_kind"] == "tradeoff"]
     if rows.empty:
         return conform([], T3_DISTRIBUTION_SIMILARITY)

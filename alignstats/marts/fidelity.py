@@ -49,9 +49,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from alignstats.marts.frames import ALL_CONTEXTS, FLOAT, INT, STR, check_same_shares, conform, require
+from alignstats.marts.frames import ALL_CONTEXTS, FLOAT, INT, STR, conform, require
 from alignstats.marts.hits import hit_matrices
-from alignstats.marts.runs import as_choices
 from alignstats.marts.t1 import selection_matrices, t1_shares
 from alignstats.marts.t2 import human_t2_long, t2_shares
 from alignstats.marts.t3 import human_t3_long, orient, t3_tradeoff_shares, tradeoff_rows
@@ -204,7 +203,6 @@ def _t1_rows(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t1: pd
             data = matrix.reindex(columns=values, fill_value=0).to_numpy(dtype=float)
             bs = _Bootstrap(data, [(v,) for v in values], [[(v,)] for v in values], MEAN_OF_SHARES, n_resamples,
                             seed)
-            check_same_shares(model_shares, pd.Series(bs.point, index=values), f"T1 {study}/{model}/{setting}")
             boot, n_replicates = bs.boot, bs.n_replicates
         base = {"study": study, "model": model, "task": task, "context": context, "task_kind": "select",
                 "setting": setting, "measure": T1_MEASURE, "n_replicates": n_replicates}
@@ -234,8 +232,6 @@ def _t2_rows(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t2: pd
             keys = [(ctx, v) for _, ctx, v, _ in own.keys]
             wanted = [[(ctx, v) for ctx in contexts] if c == ALL_CONTEXTS else [(c, v)] for c, v in figures]
             bs = _Bootstrap(own.data, keys, wanted, MEAN_OF_SHARES, n_resamples, seed)
-            check_same_shares(pd.Series(model_rows["share"].to_numpy(dtype=float), index=figures),
-                              pd.Series(bs.point, index=figures), f"T2 {study}/{model}/{setting}")
             boot, n_replicates = bs.boot, bs.n_replicates
         position = {f: i for i, f in enumerate(figures)}
         for (group, context), ref in human.groupby(["group", "context"], sort=False):
@@ -283,8 +279,6 @@ def _t3_rows(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t3: pd
                                   for a, b, s in figures)]
             bs = _Bootstrap(matrix.drop(columns="replicate").to_numpy(dtype=float), keys, wanted, POOLED,
                             n_resamples, seed)
-            check_same_shares(points["share"].astype(float), pd.Series(bs.point, index=points.index),
-                              f"T3 {study}/{model}/{setting}")
             boot, n_replicates = bs.boot, bs.n_replicates
         base = {"study": study, "model": model, "task": task, "context": ALL_CONTEXTS, "task_kind": "tradeoff",
                 "setting": setting, "measure": T3_MEASURE, "n_replicates": n_replicates}
@@ -301,11 +295,10 @@ def profile_fidelity(selection_shares: pd.DataFrame, choices: pd.DataFrame, huma
                      n_resamples: int = 1000, seed: int = 0, setting: str = "original") -> pd.DataFrame:
     """One row per (study, model, task, context, human group); see the module docstring.
 
-    ``choices`` is ``int_replicate_choices_counted`` (or ``answers``);
-    ``measures`` is ``hits.measure_options``: which choices each measure
+    ``choices`` is ``int_replicate_choices_counted``;
+    ``measures`` is ``int_measure_options``: which choices each measure
     counts. ``n_resamples=0`` skips the intervals (null).
     """
-    choices = as_choices(choices)
     rows = [
         *_t1_rows(selection_shares, choices, human_t1, setting, n_resamples, seed),
         *_t2_rows(selection_shares, choices, human_t2, measures, setting, n_resamples, seed),

@@ -45,20 +45,3 @@ def require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValueError(f"{name} lacks columns {missing}; it has {list(frame.columns)}")
-
-
-def check_same_shares(point: pd.Series, rebuilt: pd.Series, what: str, tol: float = 1e-9) -> None:
-    """The bootstrap rebuilds shares from answers; they must be the shares the mart reports.
-
-    A mismatch means ``answers`` and ``selection_shares`` disagree on what a
-    run is, and an interval would describe a different estimate: that is a
-    bug to fix, not something to paper over.
-    """
-    joined = pd.concat({"point": point, "rebuilt": rebuilt}, axis=1)
-    both = joined.dropna()
-    bad = both[(both["point"] - both["rebuilt"]).abs() > tol]
-    if len(bad):
-        raise ValueError(
-            f"{what}: shares rebuilt from answers differ from selection_shares for "
-            f"{list(bad.index[:5])} (e.g. {bad.iloc[0].to_dict()}); the two models disagree on what counts as a run"
-        )

@@ -4,18 +4,11 @@
 needs the runs behind it. A *hit* is one mapped answer scored 1 when its
 choice counts towards the measure for that value, else 0.
 
-Which choices count is read from the design (``stg_raw__items`` and
-``stg_raw__options``) by the same rules ``selection_shares`` uses, so an
-edited scale needs no code change here:
-
-* rate: ``extremely`` is the top level of the scale (highest ordinal),
-  ``very_or_extremely`` the top two;
-* trade-off, per side: ``definitely`` is the level favouring the side that
-  lies farthest from the middle of the scale, ``definitely_or_probably``
-  every level favouring it.
-
-``check_same_shares`` (frames) verifies at build time that hits rebuild
-exactly the shares of ``selection_shares``.
+Which choices count is the warehouse model ``int_measure_options`` (the
+rule is written once, in SQL, and ``selection_shares`` counts with it too).
+That per-run hits rebuild the shares of ``selection_shares`` is held by the
+dbt test ``assert_runs_rebuild_shares`` (one choice per mapped rate or
+trade-off run, as many runs as the shares count).
 
 ``hit_matrices`` lays hits out wide for every (study, model, setting,
 measure) at once, with numpy on the runs' codes: one row per replicate (the
@@ -23,8 +16,7 @@ cluster the bootstrap resamples: run r of every item of a task), one
 column per (item, side), NaN where that run of that item has no mapped
 answer (refused, invalid, not collected).
 
-Every function takes ``int_replicate_choices_counted`` (or ``answers``,
-see ``runs.as_choices``).
+Every function takes ``int_replicate_choices_counted``.
 """
 from __future__ import annotations
 
@@ -37,37 +29,7 @@ from alignstats.marts.frames import require
 from alignstats.marts.runs import codes, first_choices
 
 MEASURE_OPTION_COLUMNS = ["study", "item", "value", "opponent", "measure", "canonical"]
-
-# rate measures: how many of the top levels count
-RATE_TOP_LEVELS = {"extremely": 1, "very_or_extremely": 2}
-
-
-def measure_options(items: pd.DataFrame, options: pd.DataFrame) -> pd.DataFrame:
-    """(study, item, value, opponent, measure, canonical): the choices each measure counts."""
-    require(items, ["study", "item", "task_kind", "value", "value_a", "value_b", "n_options"], "stg_raw__items")
-    require(options, ["study", "item", "canonical", "value", "ordinal", "is_synonym"], "stg_raw__options")
-    options = options[~options["is_synonym"].astype(bool)]
-    joined = options.drop(columns=["value"]).merge(
-        items[["study", "item", "task_kind", "value", "value_a", "value_b", "n_options"]], on=["study", "item"])
-    parts = []
-    rate = joined[joined["task_kind"] == "rate"]
-    for measure, top in RATE_TOP_LEVELS.items():
-        chosen = rate[rate["ordinal"] > rate["n_options"] - top]
-        parts.append(chosen.assign(measure=measure, opponent=None))
-    tradeoff = options.merge(items[items["task_kind"] == "tradeoff"][["study", "item", "value_a", "value_b",
-                                                                      "n_options"]], on=["study", "item"])
-    for side, other in (("value_a", "value_b"), ("value_b", "value_a")):
-        favouring = tradeoff[tradeoff["value"] == tradeoff[side]].assign(opponent=tradeoff[other])
-        extremity = (2 * favouring["ordinal"] - favouring["n_options"] - 1).abs()
-        favouring = favouring.assign(extremity=extremity)
-        farthest = favouring.sort_values("extremity", ascending=False, kind="stable").drop_duplicates(
-            ["study", "item", "value"])
-        parts.append(farthest.assign(measure="definitely"))
-        parts.append(favouring.assign(measure="definitely_or_probably"))
-    parts = [p[MEASURE_OPTION_COLUMNS] for p in parts if len(p)]
-    if not parts:
-        return pd.DataFrame(columns=MEASURE_OPTION_COLUMNS)
-    return pd.concat(parts, ignore_index=True)
+"""The columns of ``int_measure_options``: which choices each measure counts."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +66,7 @@ class HitMatrix:
 def hit_matrices(choices: pd.DataFrame, measures: pd.DataFrame, task_kind: str) -> dict[tuple, HitMatrix]:
     """``HitMatrix`` per (study, model, setting, measure) of ``task_kind`` (rate or tradeoff).
 
-    ``measures`` is ``measure_options``. Keys are (item, context, value,
+    ``measures`` is ``int_measure_options``. Keys are (item, context, value,
     opponent). Only runs' codes go through numpy: a million answers cost
     milliseconds per measure, not a merge of strings.
     """

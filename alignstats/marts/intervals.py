@@ -64,11 +64,6 @@ def figures_for(keys: Sequence[tuple], wanted: Sequence[Sequence[tuple]], how: s
                    n_columns=len(keys))
 
 
-def rebuilt_figures(matrix: pd.DataFrame, figures: Figures) -> np.ndarray:
-    """The figures on all runs: must equal the point estimates (see frames.check_same_shares)."""
-    return figures.compute(matrix.drop(columns="replicate").to_numpy(dtype=float))
-
-
 @dataclass(frozen=True)
 class ResampledHits:
     """Answers and hits per (resample, hit-matrix column): every figure of every resample follows.

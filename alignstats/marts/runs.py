@@ -1,4 +1,4 @@
-"""What each run answered: ``int_replicate_choices_counted``, and its twin built from ``answers``.
+"""What each run answered: ``int_replicate_choices_counted``, read for the bootstrap marts.
 
 The bootstrap marts need, per run (replicate) of each select / rate /
 trade-off item, the options it chose -- not the million answer rows with
@@ -11,9 +11,6 @@ null choice for a refusal or an invalid answer, with ``first_position``
   needs), read as Arrow, into pandas with every string column categorical
   (reading a million strings as Python objects costs seconds; as
   dictionary codes, milliseconds);
-* ``replicate_choices`` computes the same table from ``answers`` in pandas,
-  and ``as_choices`` accepts either, so the builders (and their tests) can
-  be handed the hand-built ``answers`` frames;
 * ``first_choices`` keeps one row per mapped run of a task kind: its first
   choice, which rate and trade-off measures count.
 """
@@ -64,32 +61,13 @@ def read_choices(relation, task_kinds: tuple[str, ...] = KINDS) -> pd.DataFrame:
     return from_arrow(relation.arrow())
 
 
-def replicate_choices(answers: pd.DataFrame) -> pd.DataFrame:
-    """``int_replicate_choices_counted`` computed from ``answers`` (same grain and columns)."""
-    require(answers, ["response_id", *CHOICE_KEYS, *CHOICE_DIMENSIONS, "position"], "answers")
-    rows = answers[answers["task_kind"].isin(KINDS)]
-    if rows.empty:
-        return pd.DataFrame({c: pd.Series(dtype=rows[c].dtype if c in rows else "Int64") for c in CHOICE_COLUMNS})
-    grouped = rows.groupby([*CHOICE_KEYS, *CHOICE_DIMENSIONS], dropna=False, sort=True, observed=True)
-    out = grouped.agg(first_position=("position", "min"), n_responses=("response_id", "nunique")).reset_index()
-    return out[CHOICE_COLUMNS]
-
-
-def as_choices(frame: pd.DataFrame) -> pd.DataFrame:
-    """``int_replicate_choices_counted`` as is, or ``answers`` reduced to it."""
-    if "first_position" in frame.columns:
-        require(frame, CHOICE_COLUMNS, "int_replicate_choices_counted")
-        return frame
-    return replicate_choices(frame)
-
-
 def first_choices(choices: pd.DataFrame, task_kind: str) -> pd.DataFrame:
     """One row per mapped run of ``task_kind``: its first choice (lowest position), in run-key order.
 
     A rate or trade-off answer maps to one option; should one name two,
     the first (lowest position) counts.
     """
-    choices = as_choices(choices)
+    require(choices, CHOICE_COLUMNS, "int_replicate_choices_counted")
     rows = choices[(choices["task_kind"] == task_kind) & (choices["status"] == "mapped")
                    & choices["choice"].notna()]
     if rows.duplicated(RUN_KEYS).any():

@@ -11,8 +11,8 @@ Per-run hits are rebuilt from ``int_replicate_choices_counted`` (or
 ``answers``): for T1 the runs x values 0/1 selection matrix
 (``t1.selection_matrices``), for rates and trade-offs the 0/1 hit of each
 mapped run of the item for each (value, measure) (a column of
-``hits.hit_matrices``, its answered runs only). They must rebuild the shares of ``selection_shares``
-exactly (``frames.check_same_shares``).
+``hits.hit_matrices``, its answered runs only). That they rebuild the shares of
+``selection_shares`` is held by the dbt test ``assert_runs_rebuild_shares``.
 
 Speed: ``share_ci``'s draws depend only on the number of runs and the seed,
 so all groups with the same number of runs are stacked side by side (row j
@@ -24,9 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from alignstats.marts.frames import FLOAT, INT, STR, check_same_shares, conform, require
+from alignstats.marts.frames import FLOAT, INT, STR, conform, require
 from alignstats.marts.hits import hit_matrices
-from alignstats.marts.runs import as_choices
 from alignstats.marts.t1 import selection_matrices
 from alignstats import share_ci
 
@@ -51,8 +50,6 @@ def _t1_columns(choices: pd.DataFrame, shares: pd.DataFrame) -> list[tuple[tuple
         if matrix is None or matrix.empty:
             continue
         matrix = matrix.reindex(columns=list(group["value"]), fill_value=0).sort_index()
-        check_same_shares(group.set_index("value")["share"].astype(float), matrix.mean(axis=0),
-                          f"selection_share_intervals T1 {study}/{model}/{setting}")
         for row in group.itertuples(index=False):
             out.append((tuple(getattr(row, k) for k in KEYS), matrix[row.value].to_numpy(dtype=float)))
     return out
@@ -71,20 +68,12 @@ def _hit_columns(choices: pd.DataFrame, shares: pd.DataFrame, measures: pd.DataF
     if not vectors:
         return []
     out = []
-    point, rebuilt, index = [], [], []
     for row in rows.itertuples(index=False):
         vector = vectors.get((row.study, row.model, row.item, row.setting, row.value, row.measure))
         if vector is None or vector.size == 0:
             continue
         key = tuple(getattr(row, k) for k in KEYS)
         out.append((key, vector))
-        point.append(row.share)
-        rebuilt.append(vector.mean())
-        index.append(key)
-    if index:
-        check_same_shares(pd.Series(point, index=pd.MultiIndex.from_tuples(index), dtype=float),
-                          pd.Series(rebuilt, index=pd.MultiIndex.from_tuples(index), dtype=float),
-                          f"selection_share_intervals ({task_kind})")
     return out
 
 
@@ -92,10 +81,9 @@ def selection_share_intervals(selection_shares: pd.DataFrame, choices: pd.DataFr
                               n_resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
     """One row per selection_shares row: its share with ci_low, ci_high (null when runs = 0).
 
-    ``choices`` is ``int_replicate_choices_counted`` (or ``answers``);
-    ``measures`` is ``hits.measure_options``: which choices each measure counts.
+    ``choices`` is ``int_replicate_choices_counted``;
+    ``measures`` is ``int_measure_options``: which choices each measure counts.
     """
-    choices = as_choices(choices)
     require(selection_shares, [*KEYS, "task_kind", "context", "runs", "selections", "share"], "selection_shares")
     shares = selection_shares[[*KEYS, "task_kind", "context", "runs", "selections", "share"]].reset_index(drop=True)
     columns = [*_t1_columns(choices, shares),

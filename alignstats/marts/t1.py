@@ -15,16 +15,15 @@ their top 5:
   ``cluster_bootstrap`` for the same seed (runs in replicate order), so the
   rho and Jaccard intervals come from the same resampled runs.
 
-The runs come from ``int_replicate_choices_counted`` (or ``answers``: see
-``runs.as_choices``).
+The runs come from ``int_replicate_choices_counted``.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from alignstats.marts.frames import FLOAT, INT, STR, check_same_shares, conform, require
-from alignstats.marts.runs import as_choices, codes, sorted_codes
+from alignstats.marts.frames import FLOAT, INT, STR, conform, require
+from alignstats.marts.runs import CHOICE_COLUMNS, codes, sorted_codes
 from alignstats import (jaccard, percentile_interval, resample_counts, rowwise_top_k_jaccard, spearman,
                              spearman_ci, top_k)
 from alignstats.robustness import TOP_K
@@ -55,9 +54,9 @@ def selection_matrices(choices: pd.DataFrame) -> dict[tuple[str, str, str], pd.D
     for every value it selected (a value named twice counts once). Rows are
     ordered by replicate, the index is the replicate. Values no run selected
     have no column here: reindex to the full value list before use.
-    ``choices`` is ``int_replicate_choices_counted`` or ``answers``.
+    ``choices`` is ``int_replicate_choices_counted``.
     """
-    choices = as_choices(choices)
+    require(choices, CHOICE_COLUMNS, "int_replicate_choices_counted")
     rows = choices[(choices["task_kind"] == "select") & (choices["status"] == "mapped") & choices["value"].notna()]
     out: dict[tuple[str, str, str], pd.DataFrame] = {}
     group, groups = codes(rows, ["study", "model", "setting"])
@@ -84,7 +83,7 @@ def t1_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, hu
                        n_resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
     """One row per (study, model, setting, human group); see the module docstring.
 
-    ``choices`` is ``int_replicate_choices_counted`` (or ``answers``).
+    ``choices`` is ``int_replicate_choices_counted``.
     """
     require(human_t1, ["group", "value", "share_selected"], "human_t1_top5")
     shares = t1_shares(selection_shares)
@@ -98,7 +97,6 @@ def t1_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, hu
         matrix = matrices.get((study, model, setting))
         if matrix is not None:
             matrix = matrix.reindex(columns=model_shares.index, fill_value=0)
-            check_same_shares(model_shares, matrix.mean(axis=0), f"T1 {study}/{model}/{setting}")
         for human_group, human in humans.items():
             common = model_shares.index.intersection(human.index)
             x, y = model_shares[common], human[common]

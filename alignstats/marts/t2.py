@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from alignstats.marts.frames import (ALL_CONTEXTS, FLOAT, INT, STR, check_same_shares, conform, require)
+from alignstats.marts.frames import (ALL_CONTEXTS, FLOAT, INT, STR, conform, require)
 from alignstats.marts.hits import hit_matrices
-from alignstats.marts.intervals import ResampledHits, figures_for, rebuilt_figures, rho_interval
+from alignstats.marts.intervals import ResampledHits, figures_for, rho_interval
 from alignstats import spearman
 
 T2_SHARES = {
@@ -69,8 +69,8 @@ def t2_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, hu
                        measures: pd.DataFrame, n_resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
     """One row per (study, model, setting, context, human group, measure); see the module docstring.
 
-    ``choices`` is ``int_replicate_choices_counted`` (or ``answers``);
-    ``measures`` is ``hits.measure_options``: which choices each measure counts.
+    ``choices`` is ``int_replicate_choices_counted``;
+    ``measures`` is ``int_measure_options``: which choices each measure counts.
     """
     shares = t2_shares(selection_shares)
     human = human_t2_long(human_t2)
@@ -97,8 +97,6 @@ def t2_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, hu
             if keys and len(values):
                 use = contexts if context == ALL_CONTEXTS else [context]
                 figures = figures_for(keys, [[(c, v) for c in use] for v in values])
-                check_same_shares(point[values], pd.Series(rebuilt_figures(matrix, figures), index=values),
-                                  f"T2 {study}/{model}/{setting}/{context}/{measure}")
                 row["ci_low"], row["ci_high"] = rho_interval(matrix, figures, ref[values].to_numpy(),
                                                              n_resamples, seed, resampled=resampled)
             rows.append(row)

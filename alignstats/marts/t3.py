@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from alignstats.marts.frames import (ALL_CONTEXTS, FLOAT, HUMAN_GROUPS, INT, STR, check_same_shares, conform,
+from alignstats.marts.frames import (ALL_CONTEXTS, FLOAT, HUMAN_GROUPS, INT, STR, conform,
                                        require)
 from alignstats.marts.hits import hit_matrices
-from alignstats.marts.intervals import POOLED, ResampledHits, figures_for, rebuilt_figures, rho_interval
+from alignstats.marts.intervals import POOLED, ResampledHits, figures_for, rho_interval
 from alignstats import spearman
 
 T3_TRADEOFF_SHARES = {
@@ -94,8 +94,8 @@ def t3_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, hu
                        measures: pd.DataFrame, n_resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
     """One row per (study, model, setting, human group, measure): rho over the (conflict, side) points.
 
-    ``choices`` is ``int_replicate_choices_counted`` (or ``answers``);
-    ``measures`` is ``hits.measure_options``: which choices each measure counts.
+    ``choices`` is ``int_replicate_choices_counted``;
+    ``measures`` is ``int_measure_options``: which choices each measure counts.
     """
     item_sides = tradeoff_rows(selection_shares)
     if item_sides.empty:
@@ -128,8 +128,6 @@ def t3_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, hu
                 # each point's columns: its side in every item of the conflict (directions x contexts)
                 wanted = [side_columns.get(point, []) for point in index]
                 figures = figures_for(keys, wanted, how=POOLED)
-                check_same_shares(points[index], pd.Series(rebuilt_figures(matrix, figures), index=index),
-                                  f"T3 {study}/{model}/{setting}/{measure}")
                 row["ci_low"], row["ci_high"] = rho_interval(matrix, figures, ref[index].to_numpy(),
                                                              n_resamples, seed, resampled=resampled)
             out.append(row)

@@ -137,3 +137,9 @@ def measures_for(shares: pd.DataFrame) -> pd.DataFrame:
         rows += [{"study": r.study, "item": r.item, "value": r.value, "opponent": r.opponent,
                   "measure": r.measure, "canonical": level} for level in sorted(levels)]
     return pd.DataFrame(rows, columns=["study", "item", "value", "opponent", "measure", "canonical"])
+
+
+def choices(answers: pd.DataFrame) -> pd.DataFrame:
+    """int_replicate_choices_counted of hand-built answers, from the model's own SQL (sql.py)."""
+    from tests.alignstats.marts.sql import replicate_choices
+    return replicate_choices(answers)

@@ -3,13 +3,14 @@ import pandas as pd
 import pytest
 
 from alignstats.marts.frames import conform, FLOAT, INT, STR
-from alignstats.marts.hits import hit_matrices, measure_options
+from alignstats.marts.hits import hit_matrices
 from alignstats.marts.intervals import POOLED, Figures, _order_pattern, figures_for, rho_interval
 from collector.config import load_experiment
 from collector.design import Design
 from alignstats import cluster_bootstrap, spearman
 
 from tests.alignstats.marts import builders as b
+from tests.alignstats.marts.sql import measure_options  # int_measure_options, its SQL
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +43,11 @@ def test_measure_options_of_the_shipped_scales(design_frames):
     assert _counted(measures, item, "Fairness", "definitely_or_probably") == (
         {"definitely_a", "probably_a"}, {"Performance"})
     assert _counted(measures, item, "Performance", "definitely") == ({"definitely_b"}, {"Fairness"})
-    assert set(measures["measure"]) == {"extremely", "very_or_extremely", "definitely", "definitely_or_probably"}
-    # 28 T2 items x 3 counted levels, 40 T3 items x 2 sides x 3
-    assert len(measures) == 28 * 3 + 40 * 2 * 3
+    assert _counted(measures, "t1", "Safety", "selected") == ({"Safety"}, set())
+    assert set(measures["measure"]) == {"selected", "extremely", "very_or_extremely", "definitely",
+                                        "definitely_or_probably"}
+    # 12 T1 values, 28 T2 items x 3 counted levels, 40 T3 items x 2 sides x 3
+    assert len(measures) == 12 + 28 * 3 + 40 * 2 * 3
 
 
 def test_measure_options_follow_an_edited_scale(design_frames):
@@ -60,7 +63,7 @@ def test_measure_options_follow_an_edited_scale(design_frames):
 def test_hits_score_undecided_for_neither_side_and_skip_refusals():
     answers, shares = b.combine(b.t3("s", "m", {("medical", "Safety", "Transparency"): ["undecided", "probably_b",
                                                                                           None]}))
-    matrices = hit_matrices(answers, b.measures_for(shares), "tradeoff")
+    matrices = hit_matrices(b.choices(answers), b.measures_for(shares), "tradeoff")
     hit = {}
     for measure in ("definitely", "definitely_or_probably"):
         hm = matrices[("s", "m", "original", measure)]
@@ -77,7 +80,7 @@ def test_hits_score_undecided_for_neither_side_and_skip_refusals():
 def test_hit_matrix_is_replicates_by_columns_with_nan_for_missing_answers():
     answers, shares = b.combine(b.t2("s", "m", {("medical", "Safety"): ["extremely_important", None, "important"],
                                                 ("medical", "Privacy"): ["important", "extremely_important"]}))
-    hm = hit_matrices(answers, b.measures_for(shares), "rate")[("s", "m", "original", "extremely")]
+    hm = hit_matrices(b.choices(answers), b.measures_for(shares), "rate")[("s", "m", "original", "extremely")]
     assert [key[2] for key in hm.keys] == ["Privacy", "Safety"]
     assert list(hm.replicates) == [1, 2, 3]
     np.testing.assert_array_equal(hm.data, [[0, 1], [1, np.nan], [np.nan, 0]])

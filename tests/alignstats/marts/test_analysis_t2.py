@@ -39,7 +39,7 @@ HUMAN = pd.DataFrame(
 @functools.cache
 def _run():
     answers, shares = b.combine(b.t2("s", "m", RATINGS))
-    out = t2_human_alignment(shares, answers, HUMAN, b.measures_for(shares), n_resamples=100, seed=3)
+    out = t2_human_alignment(shares, b.choices(answers), HUMAN, b.measures_for(shares), n_resamples=100, seed=3)
     return out, answers, shares
 
 
@@ -97,7 +97,7 @@ def test_pooled_interval_resamples_replicates_across_contexts():
 
 def test_no_t2_gives_an_empty_typed_frame():
     answers, shares = b.combine(b.t1("s", "m", "original", [["Safety"]]))
-    out = t2_human_alignment(shares, answers, HUMAN, b.measures_for(shares))
+    out = t2_human_alignment(shares, b.choices(answers), HUMAN, b.measures_for(shares))
     assert out.empty and list(out.columns) == list(T2_HUMAN_ALIGNMENT)
 
 
@@ -105,7 +105,7 @@ def test_studies_are_kept_apart():
     one = {k: v for k, v in RATINGS.items() if k[0] == "medical"}
     flipped = {k: list(reversed(v)) if k[1] == "Safety" else [I] * 4 for k, v in one.items()}
     answers, shares = b.combine(b.t2("s1", "m", one), b.t2("s2", "m", flipped))
-    out = t2_human_alignment(shares, answers, HUMAN, b.measures_for(shares), n_resamples=50)
+    out = t2_human_alignment(shares, b.choices(answers), HUMAN, b.measures_for(shares), n_resamples=50)
     medical = out[out["context"] == "medical"].set_index("study")["spearman_rho"]
     human = HUMAN[HUMAN["context"] == "medical"]["share_extremely_important"]
     assert medical["s1"] == pytest.approx(stats.spearmanr(EXTREMELY["medical"], human).statistic)

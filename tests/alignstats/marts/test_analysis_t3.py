@@ -72,7 +72,7 @@ def test_a_conflict_the_reference_lacks_is_alphabetical_with_null_human_shares()
 
 def test_alignment_rho_matches_scipy_over_the_points():
     answers, shares = _frames()
-    out = t3_human_alignment(shares, answers, HUMAN, b.measures_for(shares), n_resamples=200, seed=5)
+    out = t3_human_alignment(shares, b.choices(answers), HUMAN, b.measures_for(shares), n_resamples=200, seed=5)
     assert len(out) == 4 and set(out["n_points"]) == {4}
     row = out[(out["human_group"] == "ai_practitioners") & (out["measure"] == "definitely_or_probably")].iloc[0]
     # (Performance a, Privacy b, Human Autonomy a, Safety b), pooled over directions and contexts,
@@ -104,7 +104,7 @@ def _independent_pooled(measure):
 def test_no_t3_gives_empty_typed_frames():
     answers, shares = b.combine(b.t1("s", "m", "original", [["Safety"]]))
     assert list(t3_tradeoff_shares(shares, HUMAN).columns) == list(T3_TRADEOFF_SHARES)
-    out = t3_human_alignment(shares, answers, HUMAN, b.measures_for(shares))
+    out = t3_human_alignment(shares, b.choices(answers), HUMAN, b.measures_for(shares))
     assert out.empty and list(out.columns) == list(T3_HUMAN_ALIGNMENT)
     assert str(out["n_points"].dtype) == "Int64"
 
@@ -113,7 +113,7 @@ def test_interval_re_pools_each_resample_like_a_plain_cluster_bootstrap():
     from alignstats import cluster_bootstrap, spearman
 
     answers, shares = _frames()
-    out = t3_human_alignment(shares, answers, HUMAN, b.measures_for(shares), n_resamples=60, seed=2)
+    out = t3_human_alignment(shares, b.choices(answers), HUMAN, b.measures_for(shares), n_resamples=60, seed=2)
     row = out[(out["human_group"] == "us_representative") & (out["measure"] == "definitely")].iloc[0]
     mapped = answers[answers["status"] == "mapped"]
     # per answer and point: 1 when it definitely favours the point's value; the point's answers

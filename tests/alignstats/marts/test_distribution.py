@@ -65,7 +65,7 @@ def answers_for(choices):
 
 def _run(choices=CHOICES, human=HUMAN):
     items, options = design(choices)
-    return t3_distribution_similarity(answers_for(choices), items, options, human)
+    return t3_distribution_similarity(b.choices(answers_for(choices)), items, options, human)
 
 
 def test_pooled_and_flipped_distribution_and_the_shares_left_out():
@@ -127,7 +127,7 @@ def test_all_refused_gives_null_measures_and_no_t3_an_empty_typed_frame():
     assert math.isnan(row["representativeness"]) and math.isnan(row["model_undecided"])
     items, options = design(CHOICES)
     answers, _ = b.combine(b.t1("s", "m", "original", [["Safety"]]))
-    out = t3_distribution_similarity(answers, items, options, HUMAN)
+    out = t3_distribution_similarity(b.choices(answers), items, options, HUMAN)
     assert out.empty and list(out.columns) == list(T3_DISTRIBUTION_SIMILARITY)
 
 

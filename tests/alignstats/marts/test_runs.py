@@ -2,7 +2,7 @@
 
 The marts now read one row per (run, choice) instead of every answer, and
 compute every resample at once; these tests pin both changes to the slow,
-obvious computation: the same frames from ``answers``, the same intervals
+obvious computation: the runs' choices from the model's own SQL, the same intervals
 as ``cluster_bootstrap`` with a per-resample statistic, for the same seed.
 """
 import numpy as np
@@ -13,12 +13,12 @@ import pytest
 from alignstats.marts import (profile_fidelity, selection_share_intervals, t1_human_alignment, t2_human_alignment,
                                 t3_distribution_similarity, t3_human_alignment)
 from alignstats.marts.hits import hit_matrices
-from alignstats.marts.runs import (CHOICE_COLUMNS, as_choices, first_choices, from_arrow, read_choices,
-                                   replicate_choices)
+from alignstats.marts.runs import CHOICE_COLUMNS, first_choices, from_arrow, read_choices
 from alignstats.marts.t1 import _jaccard_interval
 from alignstats import cluster_bootstrap, jaccard, top_k
 
 from tests.alignstats.marts import builders as b
+from tests.alignstats.marts.sql import ROOT, replicate_choices, run_model
 from tests.alignstats.marts.test_distribution import answers_for, design
 
 E, V, I = "extremely_important", "very_important", "important"
@@ -50,18 +50,40 @@ def _categorical(choices: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_replicate_choices_hand_worked():
-    answers, _ = b.combine(b.t1("s", "m", "original", [["Safety", "Privacy", "Safety"], None]),
+    """int_replicate_choices_counted (its SQL, run on hand-built answers)."""
+    answers, _ = b.combine(b.t1("s", "m", "original", [["Safety", "Privacy", "Dignity"], None]),
                            b.t2("s", "m", {("medical", "Safety"): [E, None]}))
     choices = replicate_choices(answers)
-    assert list(choices.columns) == CHOICE_COLUMNS
+    assert sorted(choices.columns) == sorted(CHOICE_COLUMNS)
     t1 = choices[choices["task_kind"] == "select"].set_index(["replicate", "choice"], drop=False)
-    # run 1 named Safety twice (positions 1 and 3): one row, first position 1
-    assert t1.loc[(1, "Safety"), "first_position"] == 1 and t1.loc[(1, "Privacy"), "first_position"] == 2
-    assert (t1["n_responses"] == 1).all() and len(t1) == 3
+    assert t1.loc[(1, "Safety"), "first_position"] == 1 and t1.loc[(1, "Dignity"), "first_position"] == 3
+    assert (t1["n_responses"] == 1).all() and len(t1) == 4  # three choices and the refusal
     refusal = choices[(choices["task_kind"] == "select") & (choices["replicate"] == 2)].iloc[0]
     assert refusal["status"] == "refusal" and pd.isna(refusal["choice"]) and pd.isna(refusal["first_position"])
     assert len(choices[choices["task_kind"] == "rate"]) == 2
-    assert as_choices(choices) is choices
+
+
+def _runs_check(shares, choices):
+    return run_model(ROOT / "data-tests" / "assert_runs_rebuild_shares.sql", selection_shares=shares,
+                     int_replicate_choices_counted=choices)
+
+
+def test_the_runs_check_names_items_whose_runs_disagree_with_selection_shares():
+    """data test assert_runs_rebuild_shares: what the removed runtime guard checked, in dbt."""
+    answers, shares = _random_study(2, n_runs=6)
+    choices = replicate_choices(answers)
+    assert _runs_check(shares, choices).empty
+    item = shares["item"].str.startswith("t2/").idxmax()
+    off = shares.copy()
+    off.loc[(off["item"] == shares.loc[item, "item"]) & (off["model"] == shares.loc[item, "model"]), "runs"] += 1
+    bad = _runs_check(off, choices)
+    assert list(zip(bad["item"], bad["model"])) == [(shares.loc[item, "item"], shares.loc[item, "model"])]
+    # a rate run that chose two levels: its first choice would be counted, every choice in the share
+    rate = answers[(answers["task_kind"] == "rate") & (answers["status"] == "mapped")].iloc[0]
+    second = rate.to_dict() | {"position": 2, "choice": V if rate["choice"] != V else I}
+    doubled = replicate_choices(pd.concat([answers, pd.DataFrame([second])], ignore_index=True))
+    bad = _runs_check(shares, doubled)
+    assert list(bad["item"]) == [rate["item"]] and bad["n_runs_with_two_choices"].iloc[0] == 1
 
 
 def test_from_arrow_gives_sorted_categoricals_and_first_choices_pick_the_first_position():
@@ -112,10 +134,12 @@ def test_jaccard_interval_equals_a_cluster_bootstrap_of_top_k(seed):
     assert _jaccard_interval(matrix, human_top, 300, seed) == pytest.approx(expected, abs=0)
 
 
-def test_marts_read_the_same_from_answers_and_from_categorical_choices():
+def test_marts_read_the_same_from_plain_and_from_categorical_choices():
+    """The dbt models hand the choices over through Arrow (categoricals); the figures do not depend on it."""
     answers, shares = _random_study(3)
     measures = b.measures_for(shares)
-    choices = _categorical(replicate_choices(answers))
+    plain = replicate_choices(answers)
+    choices = _categorical(plain)
     for build in (
         lambda x: t1_human_alignment(shares, x, b.human_t1(), n_resamples=60, seed=2),
         lambda x: t2_human_alignment(shares, x, b.human_t2(), measures, n_resamples=60, seed=2),
@@ -124,10 +148,10 @@ def test_marts_read_the_same_from_answers_and_from_categorical_choices():
         lambda x: profile_fidelity(shares, x, b.human_t1(), b.human_t2(), b.human_t3(), measures, n_resamples=60,
                                    seed=2),
     ):
-        from_answers, from_choices = build(answers), build(choices)
-        low = [c for c in from_answers.columns if c.endswith("ci_low")][0]
-        assert len(from_answers) and from_answers[low].notna().any()
-        pd.testing.assert_frame_equal(from_answers, from_choices)
+        from_plain, from_choices = build(plain), build(choices)
+        low = [c for c in from_plain.columns if c.endswith("ci_low")][0]
+        assert len(from_plain) and from_plain[low].notna().any()
+        pd.testing.assert_frame_equal(from_plain, from_choices)
 
 
 def test_distribution_counts_runs_not_rows():
@@ -137,10 +161,10 @@ def test_distribution_counts_runs_not_rows():
     human = pd.DataFrame({"group": ["g"], "value_a": ["Fairness"], "value_b": ["Performance"],
                           "share_definitely_a": [0.1], "share_definitely_or_probably_a": [0.4],
                           "share_definitely_b": [0.2], "share_definitely_or_probably_b": [0.5]})
-    answers = answers_for(choices_by_item)
-    from_answers = t3_distribution_similarity(answers, items, options, human)
-    from_choices = t3_distribution_similarity(_categorical(replicate_choices(answers)), items, options, human)
-    pd.testing.assert_frame_equal(from_answers, from_choices)
+    plain = replicate_choices(answers_for(choices_by_item))
+    from_plain = t3_distribution_similarity(plain, items, options, human)
+    from_choices = t3_distribution_similarity(_categorical(plain), items, options, human)
+    pd.testing.assert_frame_equal(from_plain, from_choices)
     assert tuple(from_choices.iloc[0][["n_answers", "n_mapped", "n_refusals", "n_invalid"]]) == (8, 6, 1, 1)
 
 

@@ -4,13 +4,12 @@ model's T1/T2/T3 figures against each human group's, with replicate-clustered bo
 Glue only: the table shaping is alignstats.marts.fidelity, the statistics alignstats.
 """
 from alignstats.marts import profile_fidelity
-from alignstats.marts.hits import measure_options
 from alignstats.marts.runs import read_choices
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    measures = measure_options(dbt.ref("stg_raw__items").df(), dbt.ref("stg_raw__options").df())
+    measures = dbt.ref("int_measure_options").df()  # which choices each measure counts
     return profile_fidelity(
         dbt.ref("selection_shares").df(),
         read_choices(dbt.ref("int_replicate_choices_counted")),

@@ -3,13 +3,12 @@
 Glue only: the table shaping is alignstats.marts.share_intervals, the statistics alignstats.
 """
 from alignstats.marts import selection_share_intervals
-from alignstats.marts.hits import measure_options
 from alignstats.marts.runs import read_choices
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    measures = measure_options(dbt.ref("stg_raw__items").df(), dbt.ref("stg_raw__options").df())
+    measures = dbt.ref("int_measure_options").df()  # which choices each measure counts
     return selection_share_intervals(
         dbt.ref("selection_shares").df(),
         read_choices(dbt.ref("int_replicate_choices_counted")),
