@@ -60,23 +60,9 @@ def print_plan(exp: Experiment, models: list[str] | None, console: Console) -> N
     console.print(t)
 
 
-STATUS_SQL = """
-with planned as (
-    select study, model, task, count(*) as planned from raw.planned_requests group by all
-), latest as (
-    select study, model, task, request_key,
-           max(case when status = 'ok' then 1 else 0 end) as is_ok
-    from raw.responses group by all
-)
-select p.study, p.model, p.task, p.planned,
-       coalesce(sum(l.is_ok), 0)::bigint as ok,
-       coalesce(sum(1 - l.is_ok), 0)::bigint as failed,
-       (p.planned - coalesce(count(l.request_key), 0))::bigint as pending
-from planned p
-left join latest l using (study, model, task)
-group by p.study, p.model, p.task, p.planned
-order by p.study, p.model, p.task
-"""
+#: Status per (study, model, task): the warehouse's own request-status model (int_request_status,
+#: which response_status builds on) run on raw.* -- one definition of ok / failed / pending.
+STATUS_COLUMNS = ("study", "model", "task", "n_planned", "n_ok", "n_failed", "n_pending")
 
 
 #: answers per model over this window give the live rate (and the ETA) in `aligned status`
@@ -118,7 +104,9 @@ def status_data(db_path: str | Path) -> dict:
         if not has:
             from collector.errors import UserError
             raise UserError(f"{db_path}: not an aligned database (no raw.responses); run `aligned collect` first")
-        rows = con.execute(STATUS_SQL).fetchall()
+        from aligned.warehouse import model_sql
+        rows = con.execute(f"select {', '.join(STATUS_COLUMNS)} from ({model_sql('int_request_status')}) "
+                           "order by study, model, task").fetchall()
         now = store.utcnow()
         since = now - timedelta(seconds=RATE_WINDOW_S)
         recent = con.execute(LIVE_SQL, [since]).fetchall()

@@ -190,6 +190,30 @@ def _paths(db_path: Path, target_path: str | Path | None, log_path: str | Path |
             "--log-path", str(log_path or base / "dbt_logs")]
 
 
+def model_sql(name: str) -> str:
+    """The SQL of model ``name`` as DuckDB runs it straight on ``raw.*``, no build needed.
+
+    Each ``ref()`` is replaced by the referenced model's own SQL (recursively, as a subquery)
+    and each ``source()`` by the raw table, so a command that must work before ``aligned
+    build`` (``aligned status``) runs the warehouse's definition rather than a copy of it.
+    Only models whose Jinja uses ``ref``, ``source``, ``config`` and ``dbt.type_*`` qualify.
+    """
+    import jinja2
+    from types import SimpleNamespace
+
+    paths = {p.stem: p for p in (PROJECT_DIR / "dbt_project" / "models").rglob("*.sql")}
+    types = SimpleNamespace(type_string=lambda: "varchar", type_bigint=lambda: "bigint",
+                            type_int=lambda: "integer", type_float=lambda: "double")
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+
+    def render(model: str) -> str:
+        return env.from_string(paths[model].read_text()).render(
+            ref=lambda ref_name: f"({render(ref_name)}) as {ref_name}",
+            source=lambda schema, table: f"{schema}.{table}", config=lambda **_: "", dbt=types)
+
+    return render(name)
+
+
 def build(db_path: str | Path, select: str | None = None, quiet: bool = False, threads: int | None = None, *,
           exclude: str | None = None, indirect_selection: str | None = None, dbt_vars: dict[str, Any] | None = None,
           target_path: str | Path | None = None, log_path: str | Path | None = None,

@@ -4,10 +4,9 @@ from __future__ import annotations
 import pandas as pd
 
 from aligned.report import figures
-from aligned.report.common import NO_DATA, sim_note
+from aligned.report.common import NO_DATA, one_setting, sim_note
 from aligned.report.content import Section, TableOut
-from aligned.report.context import POOLED, ReportContext, first_column, order_contexts
-from aligned.report.data import pick
+from aligned.report.context import ReportContext, order_contexts
 from alignstats.robustness import (HIGH_MAX_STDEV_SHARE, HIGH_MIN_TOP5_JACCARD, LOW_STDEV_SHARE_ABOVE,
                                         LOW_TOP5_JACCARD_BELOW)
 
@@ -27,29 +26,22 @@ def similarity(ctx: ReportContext) -> Section:
     if not res.ok:
         sec.notes.append(f"{NO_DATA}: {res.note}.")
         return sec
-    df = res.df.copy()
-    if "setting" in df:
-        df = df[df["setting"] == pick(df, "setting", ["original"])]
-    for col, default in (("task", "all"), ("context", "all")):
-        if col not in df:
-            df[col] = default
-    df["context"] = df["context"].fillna("general")
+    df = one_setting(res.df.copy())
     models = ctx.order(list(df["model_a"]) + list(df["model_b"]))
     panels: dict[str, pd.DataFrame] = {}
     for task in sorted(df["task"].dropna().unique()):
         sub = df[df["task"] == task]
-        if "measure" in sub and sub["measure"].nunique() > 1:
-            sub = sub[sub["measure"] == pick(sub, "measure", ["selected", "extremely_important", "share",
-                                                              "definitely_or_probably", "mean_rank"])]
+        if sub["measure"].nunique() > 1:  # one measure per task: the first the mart lists
+            sub = sub[sub["measure"] == sub["measure"].iloc[0]]
         contexts = order_contexts(sub["context"])
-        pooled = [c for c in contexts if c in POOLED]
+        pooled = [c for c in contexts if c in ctx.pooled]
         for c in pooled or contexts:
             one = sub[sub["context"] == c]
             m = one.pivot_table(index="model_a", columns="model_b", values="spearman_rho")
             m = m.combine_first(m.T).reindex(index=models, columns=models)
             measure = one["measure"].iloc[0] if "measure" in one and one["measure"].notna().any() else None
             what = MEASURE_NAMES.get(measure, measure)
-            where = "" if c == "general" else f", {'mean over contexts' if c in POOLED else c}"
+            where = "" if c == ctx.no_context_label else f", {'mean over contexts' if c in ctx.pooled else c}"
             title = f"{str(task).upper()}{': ' + what if what else ''}{where}"
             panels[title] = m.set_axis(ctx.labels(models), axis=0).set_axis(ctx.labels(models), axis=1)
     if not panels:
@@ -74,15 +66,12 @@ def robustness(ctx: ReportContext) -> Section:
                   "How much a model's T1 selections move when the list is reversed or shuffled: standard deviation "
                   "of each value's selection count across settings (in runs, averaged over values) and the mean "
                   "Jaccard similarity of the top-5 sets between settings.")
-    res = ctx.wh.table("t1_robustness", ["model"])
+    res = ctx.wh.table("t1_robustness", ["model", "count_stdev", "top5_jaccard", "group", "n_runs"])
     if not res.ok:
         sec.notes.append(f"{NO_DATA}: {res.note}.")
         return sec
     df = _drop_study(res.df)
-    sd = first_column(df, ["count_stdev", "stdev", "count_sd"])
-    jac = first_column(df, ["top5_jaccard", "top_k_jaccard", "jaccard_top5", "top5_jaccard_mean"])
-    grp = first_column(df, ["robustness_group", "group", "robustness"])
-    runs = first_column(df, ["n_runs", "runs", "runs_per_setting"])
+    sd, jac, grp, runs = "count_stdev", "top5_jaccard", "group", "n_runs"
     if sd and jac:
         n = float(df[runs].max()) if runs and df[runs].notna().any() else None
         plot = pd.DataFrame({"label": df["model"].map(ctx.label), "x": df[sd], "y": df[jac],

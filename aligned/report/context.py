@@ -11,8 +11,6 @@ from aligned.report.style import HUMAN_ORDER, human_label, model_label
 
 #: Contexts in the order the study presents them; others follow alphabetically.
 CONTEXT_ORDER = ["medical", "banking", "marketing", "streaming"]
-#: Context names that mean "pooled over contexts" (humans: `all`; tasks without a context: `general`).
-POOLED = {"all", "general", "overall", "pooled"}
 
 
 @dataclass
@@ -20,11 +18,22 @@ class ReportContext:
     wh: Warehouse
     models: pd.DataFrame
     simulated: set[str] = field(default_factory=set)
+    #: context labels of figures over all contexts (dbt var pooled_context_label) and of tasks without a
+    #: context (var no_context_label), as the study_summary mart records them
+    pooled_label: str | None = None
+    no_context_label: str | None = None
 
     @classmethod
     def load(cls, wh: Warehouse) -> "ReportContext":
         models = wh.models()
-        return cls(wh, models, set(models.loc[models["is_simulated"], "model"]))
+        summary = wh.summary()
+        labels = (summary["pooled_context_label"], summary["no_context_label"]) if summary is not None else (None, None)
+        return cls(wh, models, set(models.loc[models["is_simulated"], "model"]), *labels)
+
+    @property
+    def pooled(self) -> set[str]:
+        """Context labels that are not one context: pooled over contexts, or no context at all."""
+        return {c for c in (self.pooled_label, self.no_context_label) if c is not None}
 
     @property
     def study(self) -> str | None:
@@ -62,14 +71,6 @@ def order_contexts(names: Iterable[str]) -> list[str]:
 def order_groups(names: Iterable[str]) -> list[str]:
     names = list(dict.fromkeys(n for n in names if pd.notna(n)))
     return [g for g in HUMAN_ORDER if g in names] + sorted(g for g in names if g not in HUMAN_ORDER)
-
-
-def first_column(df: pd.DataFrame, candidates: Sequence[str]) -> str | None:
-    """The first of ``candidates`` that ``df`` has (marts may name a column one of several ways)."""
-    for c in candidates:
-        if c in df.columns:
-            return c
-    return None
 
 
 def human_rows(groups: Iterable[str]) -> list[str]:

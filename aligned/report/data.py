@@ -1,11 +1,13 @@
-"""Reading the warehouse for the report, defensively.
+"""Reading the warehouse for the report: the marts, and the human reference seeds, nothing else.
 
-The marts are built by dbt and may be missing, empty or still changing
-shape while a study is partial or the project evolves. Every read here
-returns a :class:`Result`: a DataFrame, or ``None`` with a one-line note
-saying why (table not built, a column missing, no rows for this study).
-The report turns that note into "no data for this task" instead of
-crashing.
+The report's only inputs are the dbt marts (schema ``main``, each with a
+documented schema; the SQL marts' contracts are enforced) and the human
+reference seeds dbt loads (schema ``reference``). It never reads ``raw.*``,
+never guesses a schema or a column name and keeps no copy of a mart's SQL.
+A mart may still be missing (not built yet) or have no rows for the study
+(a partial study): every read returns a :class:`Result`, a DataFrame or
+``None`` with a one-line note, which the report turns into "no data for
+this task" instead of crashing.
 """
 from __future__ import annotations
 
@@ -19,10 +21,9 @@ import pandas as pd
 from collector import store
 from collector.errors import UserError
 
-#: Where a table may live, in order of preference: dbt marts land in ``main``; seeds with
-#: ``+schema: reference`` land in ``main_reference`` (dbt's default schema naming) or
-#: ``reference`` (a custom generate_schema_name); the collector writes ``raw``.
-SCHEMAS = ("main", "main_reference", "reference", "raw", "main_marts", "marts")
+#: Where dbt writes the marts (the target schema, macros/generate_schema_name.sql) and the seeds.
+MARTS = "main"
+REFERENCE = "reference"
 
 
 @dataclass
@@ -43,11 +44,9 @@ class Warehouse:
     def __init__(self, con: duckdb.DuckDBPyConnection, study: str | None = None) -> None:
         self.con = con
         rows = con.execute(
-            "select table_schema, table_name from information_schema.tables"
-        ).fetchall()
-        self._where: dict[str, str] = {}
-        for schema, name in sorted(rows, key=lambda r: _schema_rank(r[0])):
-            self._where.setdefault(name.lower(), f'"{schema}"."{name}"')
+            "select table_schema, table_name from information_schema.tables where table_schema in (?, ?)",
+            [MARTS, REFERENCE]).fetchall()
+        self._where = {(schema, name.lower()): f'"{schema}"."{name}"' for schema, name in rows}
         self.study = self._resolve_study(study)
 
     @classmethod
@@ -61,32 +60,36 @@ class Warehouse:
 
     # -- lookup -----------------------------------------------------------------------------------
 
-    def has(self, name: str) -> bool:
-        return name.lower() in self._where
+    def has(self, name: str, schema: str = MARTS) -> bool:
+        return (schema, name.lower()) in self._where
 
-    def qualified(self, name: str) -> str | None:
-        return self._where.get(name.lower())
+    def qualified(self, name: str, schema: str = MARTS) -> str | None:
+        return self._where.get((schema, name.lower()))
 
-    def columns(self, name: str) -> list[str]:
-        q = self.qualified(name)
+    def columns(self, name: str, schema: str = MARTS) -> list[str]:
+        q = self.qualified(name, schema)
         if q is None:
             return []
         return [r[0] for r in self.con.execute(f"describe select * from {q}").fetchall()]
 
+    def reference(self, name: str, required: Sequence[str] = ()) -> Result:
+        """A human reference seed (schema ``reference``), whole."""
+        return self.table(name, required, study_scoped=False, schema=REFERENCE)
+
     def table(self, name: str, required: Sequence[str] = (), study_scoped: bool = True,
-              where: str | None = None) -> Result:
+              where: str | None = None, schema: str = MARTS) -> Result:
         """Rows of ``name`` for the report's study, checked for the columns a section needs.
 
         ``where`` is an extra SQL condition (our own text, never user input), so a large mart
         such as ``answers`` is filtered in DuckDB rather than loaded whole.
         """
-        q = self.qualified(name)
+        q = self.qualified(name, schema)
         if q is None:
             return Result(None, f"table {name} is not in the database (not built yet: run `aligned build`)")
-        cols = self.columns(name)
+        cols = self.columns(name, schema)
         missing = [c for c in required if c not in cols]
-        if missing:
-            return Result(None, f"table {name} lacks column(s) {', '.join(missing)}")
+        if missing:  # a database built by another version of the warehouse
+            return Result(None, f"table {name} lacks column(s) {', '.join(missing)} (rebuild: `aligned build`)")
         sql, args, conds = f"select * from {q}", [], []
         if study_scoped and "study" in cols and self.study is not None:
             conds.append("study = ?")
@@ -104,20 +107,6 @@ class Warehouse:
             return Result(df, f"table {name} has no{what} rows for study {self.study}")
         return Result(df)
 
-    def query(self, sql: str, args: Sequence[object] = (), tables: Sequence[str] = ()) -> Result:
-        """A custom query over ``tables`` (named ``{name}`` in ``sql``), or a note if one is missing."""
-        names = {}
-        for t in tables:
-            q = self.qualified(t)
-            if q is None:
-                return Result(None, f"table {t} is not in the database")
-            names[t] = q
-        try:
-            df = self.con.execute(sql.format(**names), list(args)).df()
-        except duckdb.Error as exc:
-            return Result(None, f"query over {', '.join(tables)} failed: {str(exc).splitlines()[0]}")
-        return Result(df, "" if not df.empty else f"no rows in {', '.join(tables)} for study {self.study}")
-
     # -- the study ----------------------------------------------------------------------------------
 
     def _resolve_study(self, study: str | None) -> str | None:
@@ -129,47 +118,30 @@ class Warehouse:
         return known[-1] if known else None
 
     def _studies(self) -> list[str]:
-        """Studies in the file, most recently recorded last."""
-        if self.has("studies"):
-            q = self.qualified("studies")
-            try:
-                return [r[0] for r in self.con.execute(
-                    f"select study from {q} group by study order by max(recorded_at), study").fetchall()]
-            except duckdb.Error:
-                pass
-        for name in ("selection_shares", "answers"):
-            if self.has(name) and "study" in self.columns(name):
-                return [r[0] for r in self.con.execute(
-                    f"select distinct study from {self.qualified(name)} order by study").fetchall()]
-        return []
+        """Studies in the file (mart study_summary), most recently recorded last."""
+        if not self.has("study_summary"):
+            return []
+        return [r[0] for r in self.con.execute(
+            f"select study from {self.qualified('study_summary')} order by recorded_at, study").fetchall()]
 
     @property
     def studies(self) -> list[str]:
         return self._studies()
 
+    def summary(self) -> pd.Series | None:
+        """The study's row of study_summary (design, collection span, context labels), if built."""
+        res = self.table("study_summary", ["study"])
+        return res.df.iloc[0] if res.ok else None
+
     def models(self) -> pd.DataFrame:
-        """One row per model of the study: model, provider, provider_model, is_simulated, in file order."""
-        res = self.table("models", ["model"])
-        if res.df is not None and not res.df.empty:
-            df = res.df.copy()
-            if "is_simulated" not in df:
-                df["is_simulated"] = df.get("provider", pd.Series(index=df.index, dtype=object)) == "simulated"
-            if "added_at" in df:
-                df = df.sort_values("added_at", kind="stable")
-            df = df.drop_duplicates("model")
-            df["is_simulated"] = df["is_simulated"].fillna(False).astype(bool)
-            return df.reset_index(drop=True)
-        # No raw.models (e.g. a file holding only marts): models from the shares, none simulated.
-        seen = self.table("selection_shares", ["model"])
-        names = sorted(seen.df["model"].dropna().unique()) if seen.ok else []
-        return pd.DataFrame({"model": names, "provider": None, "provider_model": None, "is_simulated": False})
-
-
-def _schema_rank(schema: str) -> int:
-    try:
-        return SCHEMAS.index(schema)
-    except ValueError:
-        return len(SCHEMAS)
+        """One row per model of the study (mart study_models), in the order they were added."""
+        res = self.table("study_models", ["model", "provider", "provider_model", "is_simulated", "added_at"])
+        if res.df is None:
+            return pd.DataFrame({"model": pd.Series(dtype=str), "provider": pd.Series(dtype=str),
+                                 "provider_model": pd.Series(dtype=str), "is_simulated": pd.Series(dtype=bool)})
+        df = res.df.sort_values(["added_at", "model"], kind="stable").reset_index(drop=True)
+        df["is_simulated"] = df["is_simulated"].fillna(False).astype(bool)
+        return df
 
 
 def pick(df: pd.DataFrame, column: str, preferred: Sequence[str]) -> str | None:

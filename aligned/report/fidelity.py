@@ -14,7 +14,7 @@ import pandas as pd
 from aligned.report import figures
 from aligned.report.common import group_short, one_setting, rho_pivot, sim_note
 from aligned.report.content import Section, TableOut
-from aligned.report.context import POOLED, ReportContext, order_contexts, order_groups
+from aligned.report.context import ReportContext, order_contexts, order_groups
 from aligned.report.style import HUMAN_COLOURS, human_label
 
 #: Tasks in page order by kind; a task of another kind follows by name.
@@ -44,10 +44,10 @@ def _task_order(df: pd.DataFrame) -> list[str]:
     return sorted(df["task"].dropna().unique(), key=lambda t: (rank.get(kinds.get(t), len(rank)), str(t)))
 
 
-def _headline_context(sub: pd.DataFrame) -> str | None:
-    """The context a task's figure shows: the pooled one ('all', 'general') when there is one."""
+def _headline_context(ctx: ReportContext, sub: pd.DataFrame) -> str | None:
+    """The context a task's figure shows: the pooled one (or the no-context label) when there is one."""
     contexts = order_contexts(sub["context"])
-    pooled = [c for c in contexts if c in POOLED]
+    pooled = [c for c in contexts if c in ctx.pooled]
     return (pooled or contexts or [None])[0]
 
 
@@ -74,7 +74,7 @@ def fidelity(ctx: ReportContext) -> Section:
     headline, columns = [], []
     for task in _task_order(df):
         sub = df[df["task"] == task]
-        c = _headline_context(sub)
+        c = _headline_context(ctx, sub)
         one = sub[sub["context"] == c]
         n_ctx = sub["context"].nunique()
         label = _task_label(task, c, n_ctx)
@@ -90,7 +90,7 @@ def fidelity(ctx: ReportContext) -> Section:
             sec.notes.append(f"No data for {label}: every CCC and slope is undefined.")
             continue
         kind = one["task_kind"].iloc[0] if "task_kind" in one else None
-        where = "" if n_ctx <= 1 else (" (mean over contexts)" if c in POOLED else f" (context {c})")
+        where = "" if n_ctx <= 1 else (" (mean over contexts)" if c in ctx.pooled else f" (context {c})")
         name = f"profile_fidelity_{_slug(task)}"
         svg = figures.fidelity_dots(name, plot, ctx.labels(models), {g: human_label(g) for g in groups}, colours,
                                     f"{str(task).upper()}{where}: profile fidelity against each human group")

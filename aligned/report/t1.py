@@ -25,13 +25,13 @@ def t1_selection(ctx: ReportContext) -> Section:
     if setting is not None:
         df = df[df["setting"] == setting]
     if "measure" in df and df["measure"].nunique() > 1:
-        df = df[df["measure"] == pick(df, "measure", ["selected", "share_selected", "top5"])]
+        df = df[df["measure"] == "selected"]
     if df.empty:
         sec.notes.append(f"{NO_DATA}: selection_shares has no T1 rows.")
         return sec
     models = ctx.order(df["model"])
     matrix = df.pivot_table(index="model", columns="value", values="share", aggfunc="mean").reindex(models)
-    humans = ctx.wh.table("human_t1_top5", ["group", "value", "share_selected"], study_scoped=False)
+    humans = ctx.wh.reference("human_t1_top5", ["group", "value", "share_selected"])
     groups: list[str] = []
     hm = pd.DataFrame()
     if humans.ok:
@@ -70,7 +70,7 @@ def _t1_intervals(ctx: ReportContext, sec: Section, setting: str | None, models:
     if df is not None and setting is not None and "setting" in df:
         df = df[df["setting"] == setting]
     if df is not None and "measure" in df and df["measure"].nunique() > 1:
-        df = df[df["measure"] == pick(df, "measure", ["selected"])]
+        df = df[df["measure"] == "selected"]
     if df is None or df.empty:
         sec.notes.append(f"No data for the confidence intervals of the T1 shares: "
                          f"{res.note or 'selection_share_intervals has no T1 rows'}.")

@@ -7,7 +7,7 @@ import pandas as pd
 from aligned.report import figures
 from aligned.report.common import NO_DATA, kind_rows, rho_pivot, sim_note, wide_table
 from aligned.report.content import Section, TableOut
-from aligned.report.context import POOLED, ReportContext, order_contexts, order_groups
+from aligned.report.context import ReportContext, order_contexts, order_groups
 from aligned.report.data import pick
 from aligned.report.style import human_label
 
@@ -21,10 +21,8 @@ def t2_importance(ctx: ReportContext) -> Section:
     if df is None or df.empty:
         sec.notes.append(f"{NO_DATA}: {res.note or 'selection_shares has no T2 rows'}.")
     else:
-        measure = pick(df, "measure", ["extremely_important", "extremely", "share_extremely_important"]) \
-            if "measure" in df else None
-        if measure is not None:
-            df = df[df["measure"] == measure]
+        measure = "extremely"
+        df = df[df["measure"] == measure]
         _t2_figure(ctx, sec, df, measure)
     _t2_alignment(ctx, sec)
     return sec
@@ -32,15 +30,14 @@ def t2_importance(ctx: ReportContext) -> Section:
 
 def _t2_figure(ctx: ReportContext, sec: Section, df: pd.DataFrame, measure: str | None) -> None:
     models = ctx.order(df["model"])
-    contexts = [c for c in order_contexts(df["context"]) if c not in POOLED]
-    humans = ctx.wh.table("human_t2_importance", ["group", "context", "value", "share_extremely_important"],
-                          study_scoped=False)
+    contexts = [c for c in order_contexts(df["context"]) if c not in ctx.pooled]
+    humans = ctx.wh.reference("human_t2_importance", ["group", "context", "value", "share_extremely_important"])
     groups = order_groups(humans.df["group"]) if humans.ok else []
     if not humans.ok:
         sec.notes.append(f"Human rows missing: {humans.note}.")
     h = humans.df if humans.ok else pd.DataFrame(columns=["group", "context", "value", "share_extremely_important"])
     # One column order for every panel: the US sample's pooled shares, else the models' mean.
-    pooled = h[(h["context"].isin(POOLED)) & (h["group"] == (groups[0] if groups else None))]
+    pooled = h[(h["context"] == ctx.pooled_label) & (h["group"] == (groups[0] if groups else None))]
     ref = pooled.set_index("value")["share_extremely_important"] if not pooled.empty else \
         df.groupby("value")["share"].mean()
     values = [v for v in ref.sort_values(ascending=False).index if v in set(df["value"])]

@@ -7,39 +7,20 @@ import pandas as pd
 from aligned.report import figures
 from aligned.report.common import NO_DATA, group_short, kind_rows, one_setting, rho_pivot, sim_note, source_of
 from aligned.report.content import Section, TableOut
-from aligned.report.context import POOLED, ReportContext, first_column, order_groups
+from aligned.report.context import ReportContext, order_groups
 from aligned.report.style import human_label
 
 
 def _t3_long(ctx: ReportContext) -> tuple[pd.DataFrame | None, str]:
-    """Model T3 shares as (model, context, favoured, other, measure, share), whatever the mart's layout."""
-    res = ctx.wh.table("t3_tradeoff_shares", ["model", "value_a", "value_b", "share"])
-    if res.ok:
-        df = one_setting(res.df)
-        side = first_column(df, ["side"])
-        if "favoured_value" in df:
-            is_a = df["favoured_value"] == df["value_a"]
-        elif side is not None:
-            s = df[side].astype(str)
-            is_a = s.str.lower().isin(["a", "value_a"]) | (s == df["value_a"].astype(str))
-        else:
-            return None, "t3_tradeoff_shares has neither favoured_value nor side"
-        df["favoured"] = np.where(is_a, df["value_a"], df["value_b"])
-        df["other"] = np.where(is_a, df["value_b"], df["value_a"])
-        if "context" not in df:
-            df["context"] = "all"
-        if "measure" not in df:
-            df["measure"] = "definitely_or_probably"
-        return df[["model", "context", "favoured", "other", "measure", "share"]], ""
-    ss = ctx.wh.table("selection_shares", ["model", "value", "opponent", "share"])
-    if ss.ok:
-        df = one_setting(kind_rows(ss.df, "tradeoff", "t3"))
-        if not df.empty:
-            df = df.rename(columns={"value": "favoured", "opponent": "other"})
-            if "context" not in df:
-                df["context"] = "all"
-            return df[["model", "context", "favoured", "other", "measure", "share"]], ""
-    return None, res.note
+    """Model T3 shares as (model, context, favoured, other, measure, share), from t3_tradeoff_shares."""
+    res = ctx.wh.table("t3_tradeoff_shares", ["model", "setting", "context", "value_a", "value_b", "side",
+                                              "favoured_value", "measure", "share"])
+    if not res.ok:
+        return None, res.note
+    df = one_setting(res.df)
+    df["favoured"] = df["favoured_value"]
+    df["other"] = np.where(df["side"] == "a", df["value_b"], df["value_a"])
+    return df[["model", "context", "favoured", "other", "measure", "share"]], ""
 
 
 def _t3_measure(measures: pd.Series, kind: str) -> str | None:
@@ -78,11 +59,8 @@ def t3_tradeoffs(ctx: ReportContext) -> Section:
     if long is None or long.empty:
         sec.notes.append(f"{NO_DATA}: {note or 'no T3 rows'}.")
     else:
-        # Humans have pooled figures only, so models are shown pooled too: a pooled context if the mart
-        # has one, else the mean over contexts (each context has the same number of runs).
-        pooled = long[long["context"].isin(POOLED)]
-        long = pooled if not pooled.empty else long
-        long = long.groupby(["model", "favoured", "other", "measure"], as_index=False)["share"].mean()
+        # Humans have pooled figures only, so models are shown pooled too (the mart's pooled rows).
+        long = long[long["context"] == ctx.pooled_label]
         humans = _t3_humans(ctx, sec)
         conflicts = _t3_conflicts(long, humans)
         models = ctx.order(long["model"])
@@ -248,7 +226,7 @@ def _t3_five_point(ctx: ReportContext, sec: Section, df: pd.DataFrame, models: l
 
 def _t3_humans(ctx: ReportContext, sec: Section) -> pd.DataFrame | None:
     """The human T3 seed in the same long layout, with the group in the model column."""
-    res = ctx.wh.table("human_t3_tradeoffs", ["group", "value_a", "value_b"], study_scoped=False)
+    res = ctx.wh.reference("human_t3_tradeoffs", ["group", "value_a", "value_b"])
     if not res.ok:
         sec.notes.append(f"Human rows missing: {res.note}.")
         return None

@@ -48,7 +48,10 @@ renamed as (
 
         -- timestamps
         requested_at,
-        completed_at
+        completed_at,
+
+        -- provenance
+        collector_version
 
     from source
 

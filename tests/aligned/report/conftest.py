@@ -291,12 +291,26 @@ def _usage_marts(con: duckdb.DuckDBPyConnection) -> None:
         f"max(latency_ms) as max_latency_ms from {record} group by all").df())
 
 
+def _study_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """study_summary and study_models as the dbt models define them (design, collection span, labels)."""
+    _put(con, "main.study_summary", con.execute(
+        "select s.study, s.description, s.replicates, s.design_hash, s.collector_version as design_collector_version, "
+        "s.recorded_at, min(coalesce(r.requested_at, r.completed_at)) as first_requested_at, "
+        "max(r.completed_at) as last_completed_at, count(r.response_id) as n_response_rows, "
+        "min(r.collector_version) as min_collector_version, max(r.collector_version) as max_collector_version, "
+        "'all' as pooled_context_label, 'general' as no_context_label "
+        "from raw.studies s left join raw.responses r using (study) group by all").df())
+    _put(con, "main.study_models", con.execute(
+        "select study, model, provider, provider_model, is_simulated, added_at from raw.models").df())
+
+
 def build_db(path: Path, parts: str = "all") -> Path:
     rng = np.random.default_rng(7)
     con = duckdb.connect(str(path))
     try:
         _raw(con, rng)
         _seeds(con, rng)
+        _study_marts(con)
         _t1_marts(con, rng)
         if parts == "all":
             _other_marts(con, rng)
