@@ -9,7 +9,7 @@ nothing here computes a statistic itself. The dbt Python models in
 ``dbt_project/models/marts`` are a few lines of glue around these.
 
 Modules: t1 (top-5 vs humans), t2 (importance vs humans), t3 (trade-off
-shares and their alignment), t4 (requirement ranks vs the model's own T2),
+alignment; the pooled T2 and T3 shares are SQL marts), t4 (requirement ranks vs the model's own T2),
 robustness (T1 list-order robustness), similarity (model x model rho);
 runs reads the runs' choices (or reduces ``answers`` to them), hits and
 intervals rebuild per-run hits from them for the bootstrap;
@@ -23,17 +23,15 @@ from alignstats.marts.robustness import t1_robustness
 from alignstats.marts.share_intervals import selection_share_intervals
 from alignstats.marts.similarity import model_similarity
 from alignstats.marts.t1 import t1_human_alignment
-from alignstats.marts.t2 import t2_human_alignment, t2_shares
-from alignstats.marts.t3 import t3_human_alignment, t3_tradeoff_shares
+from alignstats.marts.t2 import t2_human_alignment
+from alignstats.marts.t3 import t3_human_alignment
 from alignstats.marts.t4 import t4_consistency, t4_consistency_summary
 
 __all__ = [
     "t1_human_alignment",
     "t1_robustness",
     "t2_human_alignment",
-    "t2_shares",
     "t3_human_alignment",
-    "t3_tradeoff_shares",
     "t4_consistency",
     "t4_consistency_summary",
     "model_similarity",

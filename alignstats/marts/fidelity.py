@@ -20,12 +20,13 @@ Figures, one setting (``original`` by default) of each task:
 * T1 (select): per value, the share of runs that selected it, against
   the group's share putting it in its top 5 (context ``general``);
 * T2 (rate): per value, the share answering "extremely important", per
-  context and for ``all`` (mean of the per-context shares, as
-  ``t2.t2_shares``), against the group's share_extremely_important;
+  context and pooled (mart ``t2_importance_shares``: the mean of the
+  per-context shares), against the group's share_extremely_important;
 * T3 (tradeoff): per (conflict, side), the share of answers favouring
   the side "definitely or probably", pooled over both directions and every
-  context (``all``, as ``t3.t3_tradeoff_shares``), against the group's
-  share_definitely_or_probably; 10 points in the shipped design.
+  context (mart ``t3_tradeoff_shares``, its pooled context; the items of
+  each point from ``int_tradeoff_sides``), against the group's
+  share_definitely_or_probably.
 
 Intervals: 95% percentile intervals from the clustered bootstrap over
 replicates (run r of every item of the task is one cluster), drawn as
@@ -49,11 +50,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from alignstats.marts.frames import ALL_CONTEXTS, FLOAT, INT, STR, conform, require
+from alignstats.marts.frames import FLOAT, INT, STR, conform, require
 from alignstats.marts.hits import hit_matrices
 from alignstats.marts.t1 import selection_matrices, t1_shares
-from alignstats.marts.t2 import human_t2_long, t2_shares
-from alignstats.marts.t3 import human_t3_long, orient, t3_tradeoff_shares, tradeoff_rows
+from alignstats.marts.t2 import T2_SHARE_COLUMNS, human_t2_long
+from alignstats.marts.t3 import SIDE_COLUMNS, T3_SHARE_COLUMNS, human_t3_long
 from alignstats import (calibration_slope, figures_from_counts, lins_ccc, percentile_interval, resample_counts,
                              spearman)
 from alignstats.figures import MEAN_OF_SHARES, POOLED
@@ -213,10 +214,11 @@ def _t1_rows(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t1: pd
     return rows
 
 
-def _t2_rows(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t2: pd.DataFrame,
+def _t2_rows(t2_shares: pd.DataFrame, choices: pd.DataFrame, human_t2: pd.DataFrame,
              measures: pd.DataFrame, setting: str, n_resamples: int, seed: int) -> list[dict]:
-    shares = t2_shares(selection_shares)
-    shares = shares[(shares["setting"] == setting) & (shares["measure"] == T2_MEASURE)]
+    require(t2_shares, T2_SHARE_COLUMNS, "t2_importance_shares")
+    shares = t2_shares[(t2_shares["setting"] == setting) & (t2_shares["measure"] == T2_MEASURE)]
+    shares = shares.sort_values(["study", "model", "task", "is_pooled", "context", "value"])
     if shares.empty:
         return []
     human = human_t2_long(human_t2)
@@ -224,13 +226,15 @@ def _t2_rows(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t2: pd
     matrices = hit_matrices(choices, measures, "rate")
     rows = []
     for (study, model, task), model_rows in shares.groupby(["study", "model", "task"], sort=True):
-        contexts = sorted(set(model_rows["context"]) - {ALL_CONTEXTS})
+        is_pooled = model_rows["is_pooled"].astype(bool)
+        contexts = sorted(set(model_rows.loc[~is_pooled, "context"]))
+        pooled = set(model_rows.loc[is_pooled, "context"])
         figures = [(c, v) for c, v in zip(model_rows["context"], model_rows["value"])]
         own = matrices.get((study, model, setting, T2_MEASURE))
         boot, n_replicates = None, 0
         if own is not None:
             keys = [(ctx, v) for _, ctx, v, _ in own.keys]
-            wanted = [[(ctx, v) for ctx in contexts] if c == ALL_CONTEXTS else [(c, v)] for c, v in figures]
+            wanted = [[(ctx, v) for ctx in contexts] if c in pooled else [(c, v)] for c, v in figures]
             bs = _Bootstrap(own.data, keys, wanted, MEAN_OF_SHARES, n_resamples, seed)
             boot, n_replicates = bs.boot, bs.n_replicates
         position = {f: i for i, f in enumerate(figures)}
@@ -247,62 +251,65 @@ def _t2_rows(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t2: pd
     return rows
 
 
-def _t3_rows(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t3: pd.DataFrame,
-             measures: pd.DataFrame, setting: str, n_resamples: int, seed: int) -> list[dict]:
-    item_sides = tradeoff_rows(selection_shares)
-    item_sides = item_sides[(item_sides["setting"] == setting) & (item_sides["measure"] == T3_MEASURE)]
-    if item_sides.empty:
+def _t3_rows(tradeoff_shares: pd.DataFrame, tradeoff_sides: pd.DataFrame, choices: pd.DataFrame,
+             human_t3: pd.DataFrame, measures: pd.DataFrame, pooled_context: str, setting: str, n_resamples: int,
+             seed: int) -> list[dict]:
+    require(tradeoff_shares, T3_SHARE_COLUMNS, "t3_tradeoff_shares")
+    require(tradeoff_sides, SIDE_COLUMNS, "int_tradeoff_sides")
+    shares = tradeoff_shares[(tradeoff_shares["setting"] == setting) & (tradeoff_shares["context"] == pooled_context)
+                             & (tradeoff_shares["measure"] == T3_MEASURE)]
+    if shares.empty:
         return []
-    item_sides = orient(item_sides, human_t3)
-    tasks = selection_shares.loc[selection_shares["task_kind"] == "tradeoff", ["study", "item", "task"]]
-    item_sides = item_sides.merge(tasks.drop_duplicates(["study", "item"]), on=["study", "item"], how="left")
-    shares = t3_tradeoff_shares(selection_shares, human_t3)
-    shares = shares[(shares["setting"] == setting) & (shares["context"] == ALL_CONTEXTS)
-                    & (shares["measure"] == T3_MEASURE)]
+    shares = shares.sort_values(["study", "model", "value_a", "value_b", "side"])
     human = human_t3_long(human_t3)
     human = human[human["measure"] == T3_MEASURE]
     matrices = hit_matrices(choices, measures, "tradeoff")
     rows = []
-    for (study, model, task), items in item_sides.groupby(["study", "model", "task"], sort=True):
-        points = shares[(shares["study"] == study) & (shares["model"] == model)]
-        points = points.set_index(["value_a", "value_b", "side"])
+    for (study, model), model_points in shares.groupby(["study", "model"], sort=True):
+        points = model_points.set_index(["value_a", "value_b", "side"])
         figures = list(points.index)
         own = matrices.get((study, model, setting, T3_MEASURE))
-        task_items = set(items["item"])
-        columns = [j for j, key in enumerate(own.keys) if key[0] in task_items] if own is not None else []
-        boot, n_replicates = None, 0
-        if columns:
-            matrix = own.frame(columns)
-            keys = [(own.keys[j][0], own.keys[j][2]) for j in columns]
-            wanted = [[(i, v) for i, v in zip(sel["item"], sel["value"])]
-                      for sel in (items[(items["value_a"] == a) & (items["value_b"] == b) & (items["side"] == s)]
-                                  for a, b, s in figures)]
-            bs = _Bootstrap(matrix.drop(columns="replicate").to_numpy(dtype=float), keys, wanted, POOLED,
-                            n_resamples, seed)
-            boot, n_replicates = bs.boot, bs.n_replicates
-        base = {"study": study, "model": model, "task": task, "context": ALL_CONTEXTS, "task_kind": "tradeoff",
-                "setting": setting, "measure": T3_MEASURE, "n_replicates": n_replicates}
-        for group, ref in human.groupby("group", sort=False):
-            ref = ref.set_index(["value_a", "value_b", "side"])["human_share"]
-            common = [f for f in figures if f in ref.index]
-            rows.append(_row({**base, "human_group": group}, points["share"].astype(float).reindex(common),
-                             ref.reindex(common), boot, [figures.index(f) for f in common]))
+        for task, items in tradeoff_sides[tradeoff_sides["study"] == study].groupby("task", sort=True):
+            task_items = set(items["item"])
+            columns = [j for j, key in enumerate(own.keys) if key[0] in task_items] if own is not None else []
+            boot, n_replicates = None, 0
+            if columns:
+                matrix = own.frame(columns)
+                keys = [(own.keys[j][0], own.keys[j][2]) for j in columns]
+                wanted = [[(i, v) for i, v in zip(sel["item"], sel["value"])]
+                          for sel in (items[(items["value_a"] == a) & (items["value_b"] == b) & (items["side"] == s)]
+                                      for a, b, s in figures)]
+                bs = _Bootstrap(matrix.drop(columns="replicate").to_numpy(dtype=float), keys, wanted, POOLED,
+                                n_resamples, seed)
+                boot, n_replicates = bs.boot, bs.n_replicates
+            base = {"study": study, "model": model, "task": task, "context": pooled_context,
+                    "task_kind": "tradeoff", "setting": setting, "measure": T3_MEASURE, "n_replicates": n_replicates}
+            for group, ref in human.groupby("group", sort=False):
+                ref = ref.set_index(["value_a", "value_b", "side"])["human_share"]
+                common = [f for f in figures if f in ref.index]
+                rows.append(_row({**base, "human_group": group}, points["share"].astype(float).reindex(common),
+                                 ref.reindex(common), boot, [figures.index(f) for f in common]))
     return rows
 
 
 def profile_fidelity(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t1: pd.DataFrame,
                      human_t2: pd.DataFrame, human_t3: pd.DataFrame, measures: pd.DataFrame,
-                     n_resamples: int = 1000, seed: int = 0, setting: str = "original") -> pd.DataFrame:
+                     n_resamples: int = 1000, seed: int = 0, setting: str = "original", *,
+                     t2_shares: pd.DataFrame, tradeoff_shares: pd.DataFrame, tradeoff_sides: pd.DataFrame,
+                     pooled_context: str) -> pd.DataFrame:
     """One row per (study, model, task, context, human group); see the module docstring.
 
-    ``choices`` is ``int_replicate_choices_counted``;
-    ``measures`` is ``int_measure_options``: which choices each measure
-    counts. ``n_resamples=0`` skips the intervals (null).
+    ``selection_shares`` gives the T1 figures, ``t2_shares`` (mart t2_importance_shares) the T2
+    ones, ``tradeoff_shares`` (mart t3_tradeoff_shares, its ``pooled_context`` rows) the T3 ones
+    with ``tradeoff_sides`` (int_tradeoff_sides) naming each point's items; ``choices`` is
+    ``int_replicate_choices_counted``; ``measures`` is ``int_measure_options``: which choices
+    each measure counts. ``n_resamples=0`` skips the intervals (null).
     """
     rows = [
         *_t1_rows(selection_shares, choices, human_t1, setting, n_resamples, seed),
-        *_t2_rows(selection_shares, choices, human_t2, measures, setting, n_resamples, seed),
-        *_t3_rows(selection_shares, choices, human_t3, measures, setting, n_resamples, seed),
+        *_t2_rows(t2_shares, choices, human_t2, measures, setting, n_resamples, seed),
+        *_t3_rows(tradeoff_shares, tradeoff_sides, choices, human_t3, measures, pooled_context, setting,
+                  n_resamples, seed),
     ]
     out = conform(rows, PROFILE_FIDELITY)
     return out.sort_values(["study", "model", "task", "context", "human_group"], kind="stable").reset_index(drop=True)

@@ -16,13 +16,6 @@ STR = "str"
 FLOAT = "float64"
 INT = "Int64"  # nullable, so a missing count is NULL rather than NaN-as-float
 
-# Context label of figures averaged / pooled over contexts; the human T2/T3
-# figures use it too (dbt var pooled_context_label).
-ALL_CONTEXTS = "all"
-
-# Human groups of the reference data, in report order.
-HUMAN_GROUPS = ("us_representative", "ai_practitioners")
-
 Schema = Mapping[str, str]
 
 

@@ -3,7 +3,7 @@
 For each (study, task, setting, context, measure): T1 selection shares
 (measure ``selected``, context as selection_shares labels T1: ``general``)
 and T2 shares of "extremely important" per context and for ``all`` (the
-mean over contexts, as in ``t2.t2_shares``). Every ordered pair of models is a row, the diagonal
+mean over contexts: mart ``t2_importance_shares``). Every ordered pair of models is a row, the diagonal
 included, so the mart pivots straight into a heatmap; rho runs over the
 values both models have a share for (``n_values``). A model whose shares
 are all equal has no rank order, so its rho is null, the diagonal too.
@@ -14,7 +14,8 @@ import pandas as pd
 
 from alignstats.marts.frames import FLOAT, INT, STR, conform
 from alignstats.marts.t1 import t1_shares
-from alignstats.marts.t2 import t2_shares
+from alignstats.marts.frames import require
+from alignstats.marts.t2 import T2_SHARE_COLUMNS
 from alignstats import spearman
 
 MODEL_SIMILARITY = {
@@ -25,18 +26,19 @@ MODEL_SIMILARITY = {
 T2_MEASURE = "extremely"
 
 
-def share_vectors(selection_shares: pd.DataFrame) -> pd.DataFrame:
+def share_vectors(selection_shares: pd.DataFrame, t2_shares: pd.DataFrame) -> pd.DataFrame:
     """(study, task, setting, context, measure, model, value, share) of the compared figures."""
     t1 = t1_shares(selection_shares).assign(measure="selected")
-    t2 = t2_shares(selection_shares)
-    t2 = t2[t2["measure"] == T2_MEASURE]
+    require(t2_shares, T2_SHARE_COLUMNS, "t2_importance_shares")
+    t2 = t2_shares[t2_shares["measure"] == T2_MEASURE]
     columns = ["study", "task", "setting", "context", "measure", "model", "value", "share"]
     return pd.concat([t1[columns], t2[columns]], ignore_index=True)
 
 
-def model_similarity(selection_shares: pd.DataFrame) -> pd.DataFrame:
-    """One row per (study, task, setting, context, measure, model_a, model_b)."""
-    vectors = share_vectors(selection_shares)
+def model_similarity(selection_shares: pd.DataFrame, t2_shares: pd.DataFrame) -> pd.DataFrame:
+    """One row per (study, task, setting, context, measure, model_a, model_b); T1 figures from
+    ``selection_shares``, T2 from ``t2_shares`` (mart t2_importance_shares)."""
+    vectors = share_vectors(selection_shares, t2_shares)
     rows = []
     keys = ["study", "task", "setting", "context", "measure"]
     for key, group in vectors.groupby(keys, sort=True):

@@ -2,9 +2,9 @@
 
 The model's figure per (context, value) is its share of mapped answers at
 the measure (``extremely``: "extremely important"; ``very_or_extremely``:
-"very" or "extremely important"), from ``selection_shares``. The pooled
-context ``all`` is the mean of the per-context shares, as the reference
-averages its contexts (over the contexts the model was asked in).
+"very" or "extremely important"), from the ``t2_importance_shares`` mart,
+whose pooled row (``is_pooled``; context var('pooled_context_label')) is the
+mean of the per-context shares, as the reference averages its contexts.
 
 Rows exist where the human group has a figure for (context, measure): every
 context for ``extremely``, only ``all`` for ``very_or_extremely``. Spearman
@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from alignstats.marts.frames import (ALL_CONTEXTS, FLOAT, INT, STR, conform, require)
+from alignstats.marts.frames import FLOAT, INT, STR, conform, require
 from alignstats.marts.hits import hit_matrices
 from alignstats.marts.intervals import ResampledHits, figures_for, rho_interval
 from alignstats import spearman
 
-T2_SHARES = {
-    "study": STR, "model": STR, "task": STR, "setting": STR, "context": STR, "value": STR, "measure": STR,
-    "share": FLOAT, "runs": INT,
-}
+#: The columns of the t2_importance_shares mart these builders read.
+T2_SHARE_COLUMNS = ["study", "model", "task", "setting", "context", "value", "measure", "share", "runs", "is_pooled"]
 
 T2_HUMAN_ALIGNMENT = {
     "study": STR, "model": STR, "setting": STR, "context": STR, "human_group": STR, "measure": STR,
@@ -37,24 +35,6 @@ HUMAN_T2_MEASURES = {
 }
 
 
-def t2_shares(selection_shares: pd.DataFrame) -> pd.DataFrame:
-    """Per (study, model, setting, context, value, measure) share and runs, plus context 'all'.
-
-    'all' is the mean over contexts of the shares (contexts without a share
-    are left out) and its runs the sum of theirs.
-    """
-    require(selection_shares, ["study", "model", "task", "task_kind", "setting", "context", "value", "measure",
-                               "runs", "share"], "selection_shares")
-    rows = selection_shares.loc[selection_shares["task_kind"] == "rate", list(T2_SHARES)]
-    rows = rows[rows["context"] != ALL_CONTEXTS]
-    keys = ["study", "model", "task", "setting", "value", "measure"]
-    pooled = (rows.groupby(keys, sort=True)
-              .agg(share=("share", "mean"), runs=("runs", "sum"))
-              .reset_index()
-              .assign(context=ALL_CONTEXTS))
-    return conform(pd.concat([rows, pooled], ignore_index=True), T2_SHARES)
-
-
 def human_t2_long(human_t2: pd.DataFrame) -> pd.DataFrame:
     """The seed as (group, context, value, measure, human_share), figures only where known."""
     require(human_t2, ["group", "context", "value", *HUMAN_T2_MEASURES], "human_t2_importance")
@@ -65,20 +45,22 @@ def human_t2_long(human_t2: pd.DataFrame) -> pd.DataFrame:
     return long.dropna(subset=["human_share"]).reset_index(drop=True)
 
 
-def t2_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t2: pd.DataFrame,
+def t2_human_alignment(t2_shares: pd.DataFrame, choices: pd.DataFrame, human_t2: pd.DataFrame,
                        measures: pd.DataFrame, n_resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
     """One row per (study, model, setting, context, human group, measure); see the module docstring.
 
     ``choices`` is ``int_replicate_choices_counted``;
     ``measures`` is ``int_measure_options``: which choices each measure counts.
     """
-    shares = t2_shares(selection_shares)
+    require(t2_shares, T2_SHARE_COLUMNS, "t2_importance_shares")
+    shares = t2_shares
     human = human_t2_long(human_t2)
     matrices = hit_matrices(choices, measures, "rate")
     rows = []
     for (study, model, setting, measure), model_rows in shares.groupby(
             ["study", "model", "setting", "measure"], sort=True):
-        contexts = sorted(set(model_rows["context"]) - {ALL_CONTEXTS})
+        contexts = sorted(set(model_rows.loc[~model_rows["is_pooled"].astype(bool), "context"]))
+        pooled = set(model_rows.loc[model_rows["is_pooled"].astype(bool), "context"])
         hm = matrices.get((study, model, setting, measure))
         matrix, keys = (hm.frame(), [(c, v) for _, c, v, _ in hm.keys]) if hm is not None else (pd.DataFrame(), [])
         resampled = ResampledHits.of(matrix, n_resamples, seed) if keys else None
@@ -95,7 +77,7 @@ def t2_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, hu
                    "human_group": group, "measure": measure, "spearman_rho": rho, "p_value": p,
                    "n_values": len(values)}
             if keys and len(values):
-                use = contexts if context == ALL_CONTEXTS else [context]
+                use = contexts if context in pooled else [context]
                 figures = figures_for(keys, [[(c, v) for c in use] for v in values])
                 row["ci_low"], row["ci_high"] = rho_interval(matrix, figures, ref[values].to_numpy(),
                                                              n_resamples, seed, resampled=resampled)

@@ -143,3 +143,50 @@ def choices(answers: pd.DataFrame) -> pd.DataFrame:
     """int_replicate_choices_counted of hand-built answers, from the model's own SQL (sql.py)."""
     from tests.alignstats.marts.sql import replicate_choices
     return replicate_choices(answers)
+
+
+# -- the SQL marts and intermediate models between selection_shares and the Python marts ------------
+# (run from their own SQL, tests/alignstats/marts/sql.py; context var('pooled_context_label'))
+POOLED = "all"
+
+
+def t2_shares(shares: pd.DataFrame) -> pd.DataFrame:
+    """The t2_importance_shares mart of hand-built selection_shares."""
+    from tests.alignstats.marts.sql import run_model
+    return run_model("marts/core/t2_importance_shares.sql", selection_shares=shares)
+
+
+def t3_inputs(shares: pd.DataFrame, human: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """int_tradeoff_sides and the t3_tradeoff_shares mart of hand-built selection_shares."""
+    from tests.alignstats.marts.sql import run_model
+    rows = shares[shares["task_kind"] == "tradeoff"].drop_duplicates(["study", "item"])
+    items = pd.DataFrame({"study": rows["study"], "item": rows["item"], "task": rows["task"],
+                          "task_kind": rows["task_kind"], "value_a": rows["value"], "value_b": rows["opponent"]})
+    items = items.astype(object)
+    sides = run_model("intermediate/int_tradeoff_sides.sql", stg_raw__items=items, human_t3_tradeoffs=human)
+    tradeoff = run_model("marts/alignment/t3_tradeoff_shares.sql", selection_shares=shares.astype({"opponent": object}),
+                         int_tradeoff_sides=sides, human_t3_tradeoffs=human)
+    return {"tradeoff_shares": tradeoff, "tradeoff_sides": sides}
+
+
+def t2_alignment(shares, choices, human, measures, **kw):
+    from alignstats.marts import t2_human_alignment
+    return t2_human_alignment(t2_shares(shares), choices, human, measures, **kw)
+
+
+def t3_alignment(shares, choices, human, measures, **kw):
+    from alignstats.marts import t3_human_alignment
+    inputs = t3_inputs(shares, human)
+    return t3_human_alignment(inputs["tradeoff_shares"], choices, human, measures, **kw,
+                              tradeoff_sides=inputs["tradeoff_sides"], pooled_context=POOLED)
+
+
+def fidelity(shares, choices, human_t1, human_t2, human_t3, measures, *args, **kw):
+    from alignstats.marts import profile_fidelity
+    return profile_fidelity(shares, choices, human_t1, human_t2, human_t3, measures, *args, **kw,
+                            t2_shares=t2_shares(shares), pooled_context=POOLED, **t3_inputs(shares, human_t3))
+
+
+def similarity(shares):
+    from alignstats.marts import model_similarity
+    return model_similarity(shares, t2_shares(shares))

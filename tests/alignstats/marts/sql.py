@@ -19,13 +19,25 @@ ROOT = Path(__file__).resolve().parents[3]
 MODELS = ROOT / "dbt_project" / "models"
 
 
+def _environment() -> tuple[jinja2.Environment, dict]:
+    import yaml
+
+    env = jinja2.Environment()
+    macros = env.from_string((ROOT / "macros" / "ranking.sql").read_text()).module
+    variables = yaml.safe_load((ROOT / "dbt_project.yml").read_text())["vars"]
+    return env, dict(
+        ref=lambda name: name, config=lambda **_: "", safe_share=macros.safe_share,
+        average_rank=macros.average_rank, var=lambda name, default=None: variables.get(name, default),
+        adapter=SimpleNamespace(quote=lambda name: f'"{name}"'),
+        dbt=SimpleNamespace(type_string=lambda: "varchar", type_bigint=lambda: "bigint"))
+
+
 def run_model(path: str | Path, **inputs: pd.DataFrame) -> pd.DataFrame:
     """Rows of the model at ``dbt_project/models/<path>`` (or any path under the repository) with each
-    ``ref('name')`` read from ``inputs``."""
+    ``ref('name')`` read from ``inputs`` and ``var()`` from dbt_project.yml."""
     path = MODELS / path if not Path(path).is_absolute() else Path(path)
-    sql = jinja2.Environment().from_string(path.read_text()).render(
-        ref=lambda name: name, config=lambda **_: "",
-        dbt=SimpleNamespace(type_string=lambda: "varchar", type_bigint=lambda: "bigint"))
+    env, context = _environment()
+    sql = env.from_string(path.read_text()).render(**context)
     con = duckdb.connect(":memory:")
     try:
         for name, frame in inputs.items():

@@ -21,7 +21,7 @@ def _shares(runs):
 def test_t1_pairs_both_orders_and_diagonal():
     _, shares = b.combine(b.t1("s", "a", "original", A), b.t1("s", "b", "original", B),
                           b.t1("s", "a", "reversed", A))
-    out = model_similarity(shares)
+    out = b.similarity(shares)
     t1 = out[(out["task"] == "t1") & (out["setting"] == "original")]
     assert len(t1) == 4 and set(t1["context"]) == {"general"} and set(t1["measure"]) == {"selected"}
     pairs = t1.set_index(["model_a", "model_b"])["spearman_rho"]
@@ -38,7 +38,7 @@ def test_t2_per_context_and_pooled():
     y = {("medical", "Safety"): [E, I], ("medical", "Privacy"): [E, E], ("medical", "Fairness"): [I, I],
          ("banking", "Safety"): [E, E], ("banking", "Privacy"): [I, I], ("banking", "Fairness"): [E, I]}
     _, shares = b.combine(b.t2("s", "x", x), b.t2("s", "y", y))
-    out = model_similarity(shares)
+    out = b.similarity(shares)
     assert set(out["context"]) == {"medical", "banking", "all"} and set(out["measure"]) == {"extremely"}
     row = out[(out["context"] == "all") & (out["model_a"] == "x") & (out["model_b"] == "y")].iloc[0]
     # pooled (Safety, Privacy, Fairness): x (.5, .75, .25), y (.75, .5, .25)
@@ -53,15 +53,15 @@ def test_constant_shares_give_null_rho_and_empty_input_a_typed_frame():
     flat = {("medical", v): [E, E] for v in ("Safety", "Privacy", "Fairness")}
     varied = {("medical", "Safety"): [E, E], ("medical", "Privacy"): [E, I], ("medical", "Fairness"): [I, I]}
     _, shares = b.combine(b.t2("s", "flat", flat), b.t2("s", "varied", varied))
-    out = model_similarity(shares)
+    out = b.similarity(shares)
     medical = out[out["context"] == "medical"].set_index(["model_a", "model_b"])["spearman_rho"]
     assert np.isnan(medical[("flat", "varied")]) and np.isnan(medical[("flat", "flat")])
     assert medical[("varied", "varied")] == 1.0
-    empty = model_similarity(shares.iloc[:0])
+    empty = b.similarity(shares.iloc[:0])
     assert empty.empty and list(empty.columns) == list(MODEL_SIMILARITY)
 
 
 def test_a_model_without_runs_has_no_rows():
     _, shares = b.combine(b.t1("s", "a", "original", A), b.t1("s", "none", "original", [None]))
-    out = model_similarity(shares)
+    out = b.similarity(shares)
     assert set(out["model_a"]) == {"a"} and set(out["model_b"]) == {"a"}

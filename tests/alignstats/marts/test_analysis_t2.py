@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from alignstats.marts import t2_human_alignment, t2_shares
+from alignstats.marts import t2_human_alignment  # noqa: F401  (called through builders.t2_alignment)
 from alignstats.marts.t2 import T2_HUMAN_ALIGNMENT
 from alignstats import cluster_bootstrap, spearman
 
@@ -39,13 +39,13 @@ HUMAN = pd.DataFrame(
 @functools.cache
 def _run():
     answers, shares = b.combine(b.t2("s", "m", RATINGS))
-    out = t2_human_alignment(shares, b.choices(answers), HUMAN, b.measures_for(shares), n_resamples=100, seed=3)
+    out = b.t2_alignment(shares, b.choices(answers), HUMAN, b.measures_for(shares), n_resamples=100, seed=3)
     return out, answers, shares
 
 
 def test_pooled_context_is_the_mean_of_the_context_shares():
     _, shares = b.combine(b.t2("s", "m", RATINGS))
-    pooled = t2_shares(shares).query("context == 'all' and measure == 'extremely'").set_index("value")
+    pooled = b.t2_shares(shares).query("context == 'all' and measure == 'extremely'").set_index("value")
     for i, value in enumerate(VALUES):
         assert pooled.loc[value, "share"] == pytest.approx((EXTREMELY["medical"][i] + EXTREMELY["banking"][i]) / 2)
     assert pooled.loc["Safety", "runs"] == 7
@@ -97,7 +97,7 @@ def test_pooled_interval_resamples_replicates_across_contexts():
 
 def test_no_t2_gives_an_empty_typed_frame():
     answers, shares = b.combine(b.t1("s", "m", "original", [["Safety"]]))
-    out = t2_human_alignment(shares, b.choices(answers), HUMAN, b.measures_for(shares))
+    out = b.t2_alignment(shares, b.choices(answers), HUMAN, b.measures_for(shares))
     assert out.empty and list(out.columns) == list(T2_HUMAN_ALIGNMENT)
 
 
@@ -105,7 +105,7 @@ def test_studies_are_kept_apart():
     one = {k: v for k, v in RATINGS.items() if k[0] == "medical"}
     flipped = {k: list(reversed(v)) if k[1] == "Safety" else [I] * 4 for k, v in one.items()}
     answers, shares = b.combine(b.t2("s1", "m", one), b.t2("s2", "m", flipped))
-    out = t2_human_alignment(shares, b.choices(answers), HUMAN, b.measures_for(shares), n_resamples=50)
+    out = b.t2_alignment(shares, b.choices(answers), HUMAN, b.measures_for(shares), n_resamples=50)
     medical = out[out["context"] == "medical"].set_index("study")["spearman_rho"]
     human = HUMAN[HUMAN["context"] == "medical"]["share_extremely_important"]
     assert medical["s1"] == pytest.approx(stats.spearmanr(EXTREMELY["medical"], human).statistic)

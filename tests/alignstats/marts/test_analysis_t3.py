@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from alignstats.marts import t3_human_alignment, t3_tradeoff_shares
-from alignstats.marts.t3 import T3_HUMAN_ALIGNMENT, T3_TRADEOFF_SHARES
+from alignstats.marts import t3_human_alignment  # noqa: F401
+from alignstats.marts.t3 import T3_HUMAN_ALIGNMENT
 
 from tests.alignstats.marts import builders as b
 
@@ -47,7 +47,7 @@ def _share(out, context, side, measure):
 
 def test_shares_pool_both_directions_in_the_reference_orientation():
     answers, shares = _frames()
-    out = t3_tradeoff_shares(shares, HUMAN)
+    out = b.t3_inputs(shares, HUMAN)["tradeoff_shares"]
     # medical: 7 mapped answers of Performance vs Privacy; Privacy (side b) definitely 2 + 1 = 3
     row = _share(out, "medical", "b", "definitely")
     assert (row["value_b"], row["favoured_value"], row["selections"], row["runs"]) == ("Privacy", "Privacy", 3, 7)
@@ -63,7 +63,7 @@ def test_shares_pool_both_directions_in_the_reference_orientation():
 
 def test_a_conflict_the_reference_lacks_is_alphabetical_with_null_human_shares():
     answers, shares = b.combine(b.t3("s", "m", {("medical", "Transparency", "Dignity"): [DA, PB]}))
-    out = t3_tradeoff_shares(shares, HUMAN)
+    out = b.t3_inputs(shares, HUMAN)["tradeoff_shares"]
     assert set(zip(out["value_a"], out["value_b"])) == {("Dignity", "Transparency")}
     assert out["human_us_representative"].isna().all()
     dignity = out[(out["side"] == "a") & (out["measure"] == "definitely_or_probably")].iloc[0]
@@ -72,7 +72,7 @@ def test_a_conflict_the_reference_lacks_is_alphabetical_with_null_human_shares()
 
 def test_alignment_rho_matches_scipy_over_the_points():
     answers, shares = _frames()
-    out = t3_human_alignment(shares, b.choices(answers), HUMAN, b.measures_for(shares), n_resamples=200, seed=5)
+    out = b.t3_alignment(shares, b.choices(answers), HUMAN, b.measures_for(shares), n_resamples=200, seed=5)
     assert len(out) == 4 and set(out["n_points"]) == {4}
     row = out[(out["human_group"] == "ai_practitioners") & (out["measure"] == "definitely_or_probably")].iloc[0]
     # (Performance a, Privacy b, Human Autonomy a, Safety b), pooled over directions and contexts,
@@ -103,8 +103,8 @@ def _independent_pooled(measure):
 
 def test_no_t3_gives_empty_typed_frames():
     answers, shares = b.combine(b.t1("s", "m", "original", [["Safety"]]))
-    assert list(t3_tradeoff_shares(shares, HUMAN).columns) == list(T3_TRADEOFF_SHARES)
-    out = t3_human_alignment(shares, b.choices(answers), HUMAN, b.measures_for(shares))
+    assert b.t3_inputs(shares, HUMAN)["tradeoff_shares"].empty
+    out = b.t3_alignment(shares, b.choices(answers), HUMAN, b.measures_for(shares))
     assert out.empty and list(out.columns) == list(T3_HUMAN_ALIGNMENT)
     assert str(out["n_points"].dtype) == "Int64"
 
@@ -113,7 +113,7 @@ def test_interval_re_pools_each_resample_like_a_plain_cluster_bootstrap():
     from alignstats import cluster_bootstrap, spearman
 
     answers, shares = _frames()
-    out = t3_human_alignment(shares, b.choices(answers), HUMAN, b.measures_for(shares), n_resamples=60, seed=2)
+    out = b.t3_alignment(shares, b.choices(answers), HUMAN, b.measures_for(shares), n_resamples=60, seed=2)
     row = out[(out["human_group"] == "us_representative") & (out["measure"] == "definitely")].iloc[0]
     mapped = answers[answers["status"] == "mapped"]
     # per answer and point: 1 when it definitely favours the point's value; the point's answers

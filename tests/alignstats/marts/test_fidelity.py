@@ -30,7 +30,7 @@ def _t1(runs=T1_RUNS, human=HUMAN_T1, **kw):
     answers, shares = b.combine(b.t1("s", "m", "original", runs, values=VALUES),
                                 b.t1("s", "m", "reversed", [VALUES[:1]] * 3, values=VALUES))
     kw.setdefault("n_resamples", 200)
-    return profile_fidelity(shares, b.choices(answers), human, EMPTY_T2, EMPTY_T3, b.measures_for(shares), **kw), answers, shares
+    return b.fidelity(shares, b.choices(answers), human, EMPTY_T2, EMPTY_T3, b.measures_for(shares), **kw), answers, shares
 
 
 def test_t1_figures_match_the_hand_worked_example():
@@ -115,7 +115,7 @@ def _by_formula(x, y):
 
 def test_t2_per_context_and_pooled_figures():
     answers, shares = b.combine(b.t2("s", "m", RATINGS))
-    out = profile_fidelity(shares, b.choices(answers), pd.DataFrame(columns=HUMAN_T1.columns), HUMAN_T2, EMPTY_T3,
+    out = b.fidelity(shares, b.choices(answers), pd.DataFrame(columns=HUMAN_T1.columns), HUMAN_T2, EMPTY_T3,
                            b.measures_for(shares), n_resamples=100, seed=1)
     assert sorted(out["context"]) == ["all", "banking", "medical"]
     model = {**T2_MODEL, "all": [(m + k) / 2 for m, k in zip(T2_MODEL["medical"], T2_MODEL["banking"])]}
@@ -127,7 +127,7 @@ def test_t2_per_context_and_pooled_figures():
         for name in ("spearman_rho", "slope", "lins_ccc"):
             assert row[f"{name}_ci_low"] <= row[f"{name}_ci_high"]
     # rho and its interval are t2_human_alignment's (same draws)
-    t2 = t2_human_alignment(shares, b.choices(answers), HUMAN_T2, b.measures_for(shares), n_resamples=100, seed=1)
+    t2 = b.t2_alignment(shares, b.choices(answers), HUMAN_T2, b.measures_for(shares), n_resamples=100, seed=1)
     for context in ("medical", "banking", "all"):
         mine = out[out["context"] == context].iloc[0]
         theirs = t2[(t2["context"] == context) & (t2["measure"] == "extremely")].iloc[0]
@@ -137,7 +137,7 @@ def test_t2_per_context_and_pooled_figures():
 
 def test_t2_pooled_interval_rebuilds_the_mean_of_context_shares_per_resample():
     answers, shares = b.combine(b.t2("s", "m", RATINGS))
-    out = profile_fidelity(shares, b.choices(answers), pd.DataFrame(columns=HUMAN_T1.columns), HUMAN_T2, EMPTY_T3,
+    out = b.fidelity(shares, b.choices(answers), pd.DataFrame(columns=HUMAN_T1.columns), HUMAN_T2, EMPTY_T3,
                            b.measures_for(shares), n_resamples=40, seed=9)
     row = out[out["context"] == "all"].iloc[0]
     mapped = answers[answers["status"] == "mapped"]
@@ -167,7 +167,7 @@ def test_mathematically_tied_figures_tie_despite_rounding_noise():
     answers, shares = b.combine(b.t2("s", "m", ratings))
     human = pd.DataFrame([("g", "all", v, s, None) for v, s in zip(VALUES, [0.2, 0.4, 0.6, 0.8])],
                          columns=EMPTY_T2.columns)
-    out = profile_fidelity(shares, b.choices(answers), pd.DataFrame(columns=HUMAN_T1.columns), human, EMPTY_T3,
+    out = b.fidelity(shares, b.choices(answers), pd.DataFrame(columns=HUMAN_T1.columns), human, EMPTY_T3,
                            b.measures_for(shares), n_resamples=0)
     exact = [float((Fraction(m, 10) + Fraction(k, 10)) / 2) for m, k in ten.values()]  # .3 .3 .7 .1
     assert exact[0] == exact[1]
@@ -192,7 +192,7 @@ HUMAN_T3 = pd.DataFrame({
 
 def test_t3_points_pool_both_directions_and_contexts():
     answers, shares = b.combine(b.t3("s", "m", CHOICES))
-    out = profile_fidelity(shares, b.choices(answers), pd.DataFrame(columns=HUMAN_T1.columns), EMPTY_T2, HUMAN_T3,
+    out = b.fidelity(shares, b.choices(answers), pd.DataFrame(columns=HUMAN_T1.columns), EMPTY_T2, HUMAN_T3,
                            b.measures_for(shares), n_resamples=100, seed=3)
     assert len(out) == 1
     row = out.iloc[0]
@@ -202,7 +202,7 @@ def test_t3_points_pool_both_directions_and_contexts():
     human = [0.3, 0.6, 0.4, 0.5]
     rho, slope, ccc = _by_formula(model, human)
     assert (row["spearman_rho"], row["slope"], row["lins_ccc"]) == pytest.approx((rho, slope, ccc))
-    t3 = t3_human_alignment(shares, b.choices(answers), HUMAN_T3, b.measures_for(shares), n_resamples=100, seed=3)
+    t3 = b.t3_alignment(shares, b.choices(answers), HUMAN_T3, b.measures_for(shares), n_resamples=100, seed=3)
     theirs = t3[t3["measure"] == "definitely_or_probably"].iloc[0]
     assert (row["spearman_rho"], row["spearman_rho_ci_low"], row["spearman_rho_ci_high"]) == pytest.approx(
         (theirs["spearman_rho"], theirs["ci_low"], theirs["ci_high"]))
@@ -226,9 +226,9 @@ def test_rowwise_statistics_equal_collector_stats():
 
 def test_partial_and_empty_studies_give_typed_frames():
     answers, shares = b.combine(b.t1("s", "m", "original", T1_RUNS, values=VALUES))
-    out = profile_fidelity(shares, b.choices(answers), HUMAN_T1, HUMAN_T2, HUMAN_T3, b.measures_for(shares), n_resamples=20)
+    out = b.fidelity(shares, b.choices(answers), HUMAN_T1, HUMAN_T2, HUMAN_T3, b.measures_for(shares), n_resamples=20)
     assert list(out.columns) == list(PROFILE_FIDELITY) and set(out["task"]) == {"t1"}
-    empty = profile_fidelity(shares.iloc[:0], b.choices(answers.iloc[:0]), HUMAN_T1, HUMAN_T2, HUMAN_T3,
+    empty = b.fidelity(shares.iloc[:0], b.choices(answers.iloc[:0]), HUMAN_T1, HUMAN_T2, HUMAN_T3,
                              b.measures_for(shares.iloc[:0]))
     assert empty.empty and list(empty.columns) == list(PROFILE_FIDELITY)
     assert str(empty["n_values"].dtype) == "Int64" and str(empty["lins_ccc"].dtype) == "float64"

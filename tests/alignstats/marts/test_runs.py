@@ -142,10 +142,10 @@ def test_marts_read_the_same_from_plain_and_from_categorical_choices():
     choices = _categorical(plain)
     for build in (
         lambda x: t1_human_alignment(shares, x, b.human_t1(), n_resamples=60, seed=2),
-        lambda x: t2_human_alignment(shares, x, b.human_t2(), measures, n_resamples=60, seed=2),
-        lambda x: t3_human_alignment(shares, x, b.human_t3(), measures, n_resamples=60, seed=2),
+        lambda x: b.t2_alignment(shares, x, b.human_t2(), measures, n_resamples=60, seed=2),
+        lambda x: b.t3_alignment(shares, x, b.human_t3(), measures, n_resamples=60, seed=2),
         lambda x: selection_share_intervals(shares, x, measures, n_resamples=60, seed=2),
-        lambda x: profile_fidelity(shares, x, b.human_t1(), b.human_t2(), b.human_t3(), measures, n_resamples=60,
+        lambda x: b.fidelity(shares, x, b.human_t1(), b.human_t2(), b.human_t3(), measures, n_resamples=60,
                                    seed=2),
     ):
         from_plain, from_choices = build(plain), build(choices)

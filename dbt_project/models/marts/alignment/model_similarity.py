@@ -7,4 +7,4 @@ from alignstats.marts import model_similarity
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    return model_similarity(dbt.ref("selection_shares").df())
+    return model_similarity(dbt.ref("selection_shares").df(), dbt.ref("t2_importance_shares").df())

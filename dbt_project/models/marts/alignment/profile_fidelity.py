@@ -9,14 +9,17 @@ from alignstats.marts.runs import read_choices
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    measures = dbt.ref("int_measure_options").df()  # which choices each measure counts
     return profile_fidelity(
         dbt.ref("selection_shares").df(),
         read_choices(dbt.ref("int_replicate_choices_counted")),
         dbt.ref("human_t1_top5").df(),
         dbt.ref("human_t2_importance").df(),
         dbt.ref("human_t3_tradeoffs").df(),
-        measures,
+        dbt.ref("int_measure_options").df(),
         n_resamples=int(dbt.config.meta_get("bootstrap_resamples", 1000)),
         seed=int(dbt.config.meta_get("bootstrap_seed", 0)),
+        t2_shares=dbt.ref("t2_importance_shares").df(),
+        tradeoff_shares=dbt.ref("t3_tradeoff_shares").df(),
+        tradeoff_sides=dbt.ref("int_tradeoff_sides").df(),
+        pooled_context=dbt.config.meta_get("pooled_context_label"),
     )

@@ -8,11 +8,10 @@ from alignstats.marts.runs import read_choices
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    measures = dbt.ref("int_measure_options").df()  # which choices each measure counts
     return selection_share_intervals(
         dbt.ref("selection_shares").df(),
         read_choices(dbt.ref("int_replicate_choices_counted")),
-        measures,
+        dbt.ref("int_measure_options").df(),  # which choices each measure counts
         n_resamples=int(dbt.config.meta_get("bootstrap_resamples", 1000)),
         seed=int(dbt.config.meta_get("bootstrap_seed", 0)),
     )
