@@ -41,7 +41,8 @@ EXCLUDE = " ".join(sorted(p.stem for p in (PROJECT_DIR / "dbt_project" / "models
 #: relations compared between the two engines: the SQL marts (schema main), two seeds with
 #: quotes and empty cells, and the planned requests (the Spark view of raw.planned_requests)
 COMPARED = ["main.selection_shares", "main.response_status", "main.replicate_counts", "main.answers",
-            "main.t4_story_ranks", "main.unmapped_answers", "main.usage", "main.latency",
+            "main.t4_story_ranks", "main.unmapped_answers", "main.usage", "main.latency", "main.t3_tradeoff_shares",
+            "main.t2_importance_shares",
             "reference.refusal_phrases", "reference.answer_modifiers", "staging.stg_raw__planned_requests"]
 TOLERANCE = 1e-9
 
