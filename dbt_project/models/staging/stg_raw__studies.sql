@@ -1,23 +1,11 @@
+-- Every row of raw.studies, renamed and typed: 1:1 with the source. Raising a study's
+-- `replicates` appends a row (raw is append-only); the study's current row is chosen in
+-- int_studies.
 with
 
 source as (
 
     select * from {{ source('raw', 'studies') }}
-
-),
-
--- raising a study's `replicates` appends a row (raw is append-only): the latest row, with the
--- highest count, is the study's
-latest as (
-
-    select
-        *,
-        row_number() over (
-            partition by study
-            order by replicates desc, recorded_at desc
-        ) as row_rank
-
-    from source
 
 ),
 
@@ -42,8 +30,7 @@ renamed as (
         -- timestamps
         recorded_at
 
-    from latest
-    where row_rank = 1
+    from source
 
 )
 

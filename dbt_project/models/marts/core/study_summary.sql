@@ -4,7 +4,7 @@ with
 
 studies as (
 
-    select * from {{ ref('stg_raw__studies') }}
+    select * from {{ ref('int_studies') }}
 
 ),
 

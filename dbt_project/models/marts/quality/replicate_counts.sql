@@ -10,7 +10,7 @@ responses as (
 
 studies as (
 
-    select * from {{ ref('stg_raw__studies') }}
+    select * from {{ ref('int_studies') }}
 
 ),
 
