@@ -86,7 +86,10 @@ class Warehouse:
         q = self.qualified(name, schema)
         if q is None:
             return Result(None, f"table {name} is not in the database (not built yet: run `aligned build`)")
-        cols = self.columns(name, schema)
+        try:
+            cols = self.columns(name, schema)
+        except duckdb.Error as exc:  # e.g. a view whose table is gone
+            return Result(None, f"table {name} could not be read: {str(exc).splitlines()[0]}")
         missing = [c for c in required if c not in cols]
         if missing:  # a database built by another version of the warehouse
             return Result(None, f"table {name} lacks column(s) {', '.join(missing)} (rebuild: `aligned build`)")
