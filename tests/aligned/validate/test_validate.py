@@ -218,11 +218,12 @@ def test_corrupted_raw_responses_fail(db_copy, tmp_path):
 
 
 def test_corrupted_answers_mart_fails_through_the_cli(db_copy, tmp_path):
+    # the answers mart is a view of intermediate.int_answers, where its rows are stored
     _execute(
         db_copy,
-        "update main.answers set choice = 'banana' where position = 1 and response_id = "
+        "update intermediate.int_answers set choice = 'banana' where position = 1 and response_id = "
         "(select min(response_id) from main.answers where status = 'mapped' and task = 't1')",
-        "update main.answers set match_method = 'telepathy' where response_id = "
+        "update intermediate.int_answers set match_method = 'telepathy' where response_id = "
         "(select min(response_id) from main.answers where status = 'mapped' and task = 't2')",
     )
     proc = subprocess.run([PYTHON, "-m", "aligned.cli", "validate", "--db", str(db_copy), "--out",
