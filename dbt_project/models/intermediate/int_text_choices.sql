@@ -185,7 +185,8 @@ scale_hits as (
 
 ),
 
--- every option the answer lists elsewhere: another option standing alone as a piece, as in
+-- every option the answer lists elsewhere: another option standing alone as a piece (alone but
+-- for a qualifier, if qualified), as in
 -- "- Undecided\n- Definitely Performance" or "1) Probably Safety\n2) Definitely Human Autonomy";
 -- an option word inside an explanation ("Privacy is important for patients", "probably
 -- performance would come second") does not list it
@@ -199,8 +200,19 @@ scale_listed as (
     inner join texts
         on texts.text_id = matches.text_id
     where texts.task_kind in ('rate', 'tradeoff')
-        and not matches.is_qualified
-        and matches.match_method in ('exact', 'synonym', 'fuzzy')
+        and (
+            (not matches.is_qualified and matches.match_method in ('exact', 'synonym', 'fuzzy'))
+            -- a qualified level standing alone is listed as an alternative too
+            -- ("- not at all important\n- highly important")
+            -- on another line than the choice ("very important, not extremely important" commits)
+            or (matches.is_qualified
+                and length(matches.matched_text) - matches.matched_length <= {{ var('max_qualifier_chars') }}
+                and not exists (
+                    select 1 from chosen_matches
+                    where chosen_matches.text_id = matches.text_id
+                        and chosen_matches.line_no = matches.line_no
+                ))
+        )
 
 ),
 
