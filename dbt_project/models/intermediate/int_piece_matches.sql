@@ -206,12 +206,15 @@ number_runs as (
 
 ),
 
--- numbers count only in a piece that names no story by text ("1 As a patient, ...")
+-- numbers count only in a piece that names no story by text ("1 As a patient, ...") and that
+-- says little else: "2 As a customer, I want fairness ..." numbers an item of the answer's own
+-- (a story it made up or paraphrased), not story 2
 numbered_pieces as (
 
     select number_runs.*
     from number_runs
     where number_run <> ''
+        and {{ word_count('piece') }} - {{ word_count('number_run') }} <= {{ var('max_story_number_words') }}
         and not exists (
             select 1 from piece_hit_lengths
             where piece_hit_lengths.label_set = number_runs.label_set
