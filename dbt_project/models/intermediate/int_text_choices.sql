@@ -43,6 +43,13 @@ refusal_phrases as (
 
 ),
 
+commitment_phrases as (
+
+    select {{ normalise_text('phrase') }} as phrase_norm
+    from {{ ref('commitment_phrases') }}
+
+),
+
 matches as (
 
     select
@@ -67,10 +74,41 @@ matches as (
 
 -- which segments count ---------------------------------------------------------------------
 
+first_lines as (
+
+    select text_id, min(line_no) as first_line_no
+    from pieces
+    group by 1
+
+),
+
+-- on a scale, an option word inside prose commits only on the answer's first line; on a later
+-- line the option must stand alone ("Here's my answer:\n- Undecided") or follow a commitment
+-- phrase in its piece (seed commitment_phrases: "The best answer would be "Undecided""), not
+-- be mentioned in passing ("... by incorrectly attributing 'undecided' to ethics")
+committing_matches as (
+
+    select matches.*
+    from matches
+    inner join texts
+        on texts.text_id = matches.text_id
+    inner join first_lines
+        on first_lines.text_id = matches.text_id
+    where texts.task_kind in ('select', 'rank')
+        or matches.line_no = first_lines.first_line_no
+        or matches.match_method in ('exact', 'synonym', 'fuzzy')
+        or exists (
+            select 1 from commitment_phrases
+            where instr(' ' || matches.matched_text || ' ', ' ' || commitment_phrases.phrase_norm || ' ')
+                between 1 and matches.match_pos - 1
+        )
+
+),
+
 segments_with_hits as (
 
     select text_id, line_no, min(segment_no) as segment_no
-    from matches
+    from committing_matches
     group by 1, 2
 
 ),
@@ -97,7 +135,7 @@ chosen_matches as (
             order by matches.line_no, matches.segment_no, matches.piece_no, matches.match_pos
         ) as hit_order
 
-    from matches
+    from committing_matches as matches
     inner join chosen_segments
         on chosen_segments.text_id = matches.text_id
         and chosen_segments.line_no = matches.line_no
@@ -223,11 +261,37 @@ scale_chosen as (
 
 ),
 
+-- options mentioned before the choice, even in passing, are alternatives it weighed ("The first
+-- option is probably Human Autonomy and ...\n- Definitely Safety"); mentions after it explain it
+scale_first_hit as (
+
+    select text_id, line_no, segment_no, piece_no
+    from scale_hits
+    where plain_hit_order = 1
+
+),
+
+scale_prior as (
+
+    select distinct matches.text_id, matches.canonical
+    from matches
+    inner join scale_first_hit
+        on scale_first_hit.text_id = matches.text_id
+    where not matches.is_qualified
+        and (matches.line_no < scale_first_hit.line_no
+            or (matches.line_no = scale_first_hit.line_no and matches.segment_no < scale_first_hit.segment_no)
+            or (matches.line_no = scale_first_hit.line_no and matches.segment_no = scale_first_hit.segment_no
+                and matches.piece_no < scale_first_hit.piece_no))
+
+),
+
 scale_named as (
 
     select text_id, canonical from scale_chosen
     union
     select text_id, canonical from scale_listed
+    union
+    select text_id, canonical from scale_prior
 
 ),
 
@@ -395,6 +459,8 @@ refusals as (
     from unmapped
     inner join refusal_phrases
         on {{ contains_words('unmapped.answer_norm', 'refusal_phrases.phrase_norm') }}
+    -- an answer naming several options is an attempt, not a decline
+    where coalesce(unmapped.invalid_reason, '') <> 'ambiguous'
 
 ),
 
