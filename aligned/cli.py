@@ -300,8 +300,15 @@ def cmd_sql(args: argparse.Namespace, console: Console) -> int:
     from aligned.sqlshell import run_query
     query = args.query if args.query is not None else sys.stdin.read()
     from aligned.sqlshell import DEFAULT_TIMEOUT_S
-    run_query(_db(args), query, read_dialect=args.dialect, fmt=args.format, max_rows=args.limit,
-              timeout_s=args.timeout or DEFAULT_TIMEOUT_S, memory_limit=args.memory_limit)
+    try:
+        run_query(_db(args), query, read_dialect=args.dialect, fmt=args.format, out=sys.stdout,
+                  max_rows=args.limit, timeout_s=args.timeout or DEFAULT_TIMEOUT_S, memory_limit=args.memory_limit)
+    except KeyboardInterrupt:
+        # the query may still hold its read-only connection: leave at once rather than wait for DuckDB
+        print("aligned sql: interrupted", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
     return 0
 
 

@@ -25,14 +25,14 @@ import json
 import logging
 import math
 import re
-import signal
 import sys
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any, Callable, Iterable, Iterator, TextIO
 
 import duckdb
 import sqlglot
@@ -716,49 +716,63 @@ def write_rows(columns: list[str], rows: Iterable[tuple], fmt: str = "table", ou
     return len(rows)
 
 
-class _TimeLimit(Exception):
-    """Raised by the SIGALRM handler when the time limit is reached."""
+def _guarded(con: duckdb.DuckDBPyConnection, seconds: float | None, work: Callable[[], None]) -> bool:
+    """Run ``work`` (the query and its output) in a worker thread while this thread keeps the time.
 
-
-class _Deadline:
-    """Stop the query after ``seconds`` (DuckDB has no statement timeout).
-
-    In the main thread a SIGALRM timer raises in the main thread: DuckDB checks for
-    signals while it runs, and a watchdog thread would stop it from seeing Ctrl-C.
-    Elsewhere (a library caller's worker thread) a timer thread calls ``interrupt()``.
+    DuckDB has no statement timeout, and its Python client notices signals only while the
+    process has no other thread, so neither a SIGALRM nor a watchdog thread can be relied
+    on to stop it. Here the main thread stays in Python: at the time limit, or on Ctrl-C
+    (KeyboardInterrupt), it calls ``con.interrupt()`` and waits for the worker. Returns
+    whether the time limit stopped the query; re-raises what ``work`` raised.
     """
+    failure: list[BaseException] = []
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, seconds: float | None) -> None:
-        self.con, self.seconds, self.fired = con, seconds, False
-        self._timer: threading.Timer | None = None
-        self._previous: Any = None
+    def target() -> None:
+        try:
+            work()
+        except BaseException as exc:  # handed to the main thread
+            failure.append(exc)
 
-    def _alarm(self, signum: int, frame: Any) -> None:
-        self.fired = True
+    def stop() -> None:
+        # interrupt() only reaches a statement that runs: repeat it until the worker is done
+        for _ in range(100):  # at most 5 s; then the caller abandons the worker (a daemon thread)
+            try:
+                con.interrupt()
+            except duckdb.Error:  # busy in a call that does not take interrupts: ask again
+                pass
+            worker.join(0.05)
+            if not worker.is_alive():
+                return
+
+    worker = threading.Thread(target=target, name="aligned-sql-query", daemon=True)
+    _workers.append(worker)
+    worker.start()
+    deadline = time.monotonic() + seconds if seconds else None
+    timed_out = False
+    try:
+        while worker.is_alive():
+            worker.join(0.05)
+            if deadline is not None and time.monotonic() > deadline:
+                timed_out = True
+                stop()
+    except KeyboardInterrupt:
+        stop()
+        raise
+    if failure:
+        exc = failure[0]
+        if timed_out and _is_interrupt(exc):
+            raise _TimeLimit from None
+        raise exc
+    if timed_out:  # interrupted between two statements: it still ran too long
         raise _TimeLimit
+    return timed_out
 
-    def _fire(self) -> None:
-        self.fired = True
-        self.con.interrupt()
 
-    def __enter__(self) -> "_Deadline":
-        if not self.seconds:
-            return self
-        if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
-            self._previous = signal.signal(signal.SIGALRM, self._alarm)
-            signal.setitimer(signal.ITIMER_REAL, self.seconds)
-        else:
-            self._timer = threading.Timer(self.seconds, self._fire)
-            self._timer.daemon = True
-            self._timer.start()
-        return self
+class _TimeLimit(Exception):
+    """The time limit stopped the query."""
 
-    def __exit__(self, *exc: Any) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        elif self._previous is not None:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self._previous)
+
+_workers: list[threading.Thread] = []  # the last one may still hold the connection after Ctrl-C
 
 
 def _is_interrupt(exc: BaseException) -> bool:
@@ -812,25 +826,26 @@ def run_query(db_path: str | Path | None, sql: str | None, read_dialect: str | N
         sql = sys.stdin.read()
     run_sql = check_and_transpile(sql, read_dialect)
     con = open_readonly(db_path, memory_limit)
-    deadline = _Deadline(con, timeout_s)
+
+    def work() -> None:
+        cur = execute(con, run_sql, sql)
+        columns = [d[0] for d in (cur.description or [])]
+        if fmt == "table" or max_rows is not None:
+            rows, truncated = _fetch(cur, max_rows) if max_rows is not None else (cur.fetchall(), False)
+            if truncated and fmt != "table":
+                print(f"aligned sql: output cut to the first {_rows_word(max_rows or 0)} (--limit)", file=sys.stderr)
+            write_rows(columns, rows, fmt, out, truncated)
+        else:
+            write_rows(columns, _stream(cur, None), fmt, out)
+
     try:
-        with deadline:
-            cur = execute(con, run_sql, sql)
-            columns = [d[0] for d in (cur.description or [])]
-            if fmt == "table" or max_rows is not None:
-                rows, truncated = _fetch(cur, max_rows) if max_rows is not None else (cur.fetchall(), False)
-                if truncated and fmt != "table":
-                    print(f"aligned sql: output cut to the first {_rows_word(max_rows or 0)} (--limit)",
-                          file=sys.stderr)
-                write_rows(columns, rows, fmt, out, truncated)
-            else:
-                write_rows(columns, _stream(cur, None), fmt, out)
+        _guarded(con, timeout_s, work)
         return 0
-    except (duckdb.Error, RuntimeError, _TimeLimit) as exc:
-        if isinstance(exc, _TimeLimit) or _is_interrupt(exc):
-            if deadline.fired:
-                raise UserError(f"the query ran longer than {timeout_s:g} s, the time limit of aligned sql; "
-                                "narrow it (WHERE, LIMIT) or give --timeout SECONDS") from None
+    except _TimeLimit:
+        raise UserError(f"the query ran longer than {timeout_s:g} s, the time limit of aligned sql; "
+                        "narrow it (WHERE, LIMIT) or give --timeout SECONDS") from None
+    except (duckdb.Error, RuntimeError) as exc:
+        if _is_interrupt(exc):
             raise KeyboardInterrupt from None
         if isinstance(exc, duckdb.OutOfMemoryException):
             raise UserError(f"the query needs more than {memory_limit or DEFAULT_MEMORY_LIMIT} of memory, the "
@@ -842,4 +857,8 @@ def run_query(db_path: str | Path | None, sql: str | None, read_dialect: str | N
     except RecursionError:
         raise _too_deep() from None
     finally:
-        con.close()
+        if not (_workers and _workers[-1].is_alive()):  # closing a connection in use would abort
+            try:
+                con.close()
+            except duckdb.Error:  # still busy after a Ctrl-C: the process is about to end anyway
+                pass

@@ -10,6 +10,7 @@ those lines (paths, ports and pids replaced by placeholders) to regenerate it.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import os
 import re
@@ -21,6 +22,7 @@ from typing import Any, Callable, Iterator
 
 import duckdb
 import pytest
+import yaml
 
 from collector.config import parse_experiment
 from collector.importer import import_file
@@ -44,7 +46,7 @@ class Case:
     expect: str  # a stable substring of the one line printed
     code: int = 2
     db: str = "absent"  # absent | same_bytes | same_rows | no_ok_rows | none
-    setup: str | None = None  # base | locked | unreachable | fake401 | fake404 | notduckdb | emptydb | dbfolder
+    setup: str | None = None  # base | locked | unreachable | fake401 | fake404 | notduckdb | sqlitedb | emptydb | dbfolder
     exp: Callable[[dict[str, Any], dict[str, str]], Any] | None = None  # mutates the small study -> {exp}
     files: dict[str, str] = field(default_factory=dict)  # extra files under {tmp}
     env: dict[str, str] = field(default_factory=dict)
@@ -192,6 +194,70 @@ CASES: list[Case] = [
     Case("import-a-directory", ("import", "{tmp}/folder.jsonl", "--db", "{db}"),
          "folder.jsonl: is a folder; pass a .jsonl or .csv file", files={"folder.jsonl/": ""}),
     Case("import-unknown-file-type", IMPORT, "unknown file type '.txt'; use .jsonl", files={"answers.txt": "x\n"}),
+    # ---- issue 18: bounds on every input (docs/reliability.md, "Limits")
+    Case("yaml-alias-bomb", COLLECT, "exp.yaml:2: invalid YAML: aliases (*a) are not allowed in an experiment file",
+         files={"exp.yaml": "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                            "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"}, sub=True),
+    Case("yaml-duplicate-key", COLLECT, "invalid YAML: duplicate key 'replicates' (first on line",
+         files={"exp.yaml": yaml.safe_dump(OK_STUDY, sort_keys=False) + "replicates: 2\n"}),
+    Case("yaml-too-deep", COLLECT, "exp.yaml:1: invalid YAML: nested more than 32 levels deep",
+         files={"exp.yaml": "study: " + "[" * 20_000 + "]" * 20_000 + "\n"}, sub=True),
+    Case("generation-date", COLLECT, "exp.yaml: generation: when: a date is not a JSON value",
+         exp=lambda d, fmt: d["generation"].update(when=datetime.date(2024, 1, 1)), sub=True),
+    Case("generation-set", COLLECT, "exp.yaml: generation: stop: a set (!!set) is not a JSON value",
+         exp=lambda d, fmt: d["generation"].update(stop={"a", "b"})),
+    Case("generation-nan", COLLECT, "exp.yaml: generation: temperature: nan is not a finite number",
+         exp=lambda d, fmt: d["generation"].update(temperature=float("nan"))),
+    Case("params-not-json", COLLECT, "exp.yaml: models[0].params: seed: a date is not a JSON value",
+         exp=_model(params={"seed": datetime.date(2024, 1, 1)})),
+    Case("value-id-collision", COLLECT,
+         "exp.yaml: values: 'Human Autonomy' and 'Human-Autonomy' both have the id 'human_autonomy'; rename one",
+         exp=lambda d, fmt: d["values"].append({"name": "Human-Autonomy"})),
+    Case("model-name-case-collision", COLLECT,
+         "exp.yaml: models (name): 'sim-us-public' and 'SIM-US-PUBLIC' differ only in case; rename one",
+         exp=lambda d, fmt: d["models"].append({**d["models"][0], "name": "SIM-US-PUBLIC"})),
+    Case("prompt-unknown-placeholder", COLLECT,
+         "exp.yaml: tasks.t1.prompt: unknown placeholder {{contxt}}; a select task offers {{k}}, {{n}}, {{options}}",
+         exp=lambda d, fmt: d["tasks"]["t1"].update(prompt=d["tasks"]["t1"]["prompt"] + "\n{contxt}")),
+    Case("plan-too-large", COLLECT,
+         "exp.yaml: this run would plan 3,200,000 requests (8 model(s) x 4 prompts x 100,000 replicates), more "
+         "than the limit of 1,000,000 per run", sub=True,
+         exp=lambda d, fmt: d.update(replicates=100_000, models=[{**SIM_MODEL, "name": f"sim-{i}"} for i in range(8)])),
+    Case("replicates-flag-too-large", COLLECT + ("--replicates", "3000000000"),
+         "argument --replicates: --replicates must be at most 100,000, got 3,000,000,000", sub=True),
+    Case("concurrency-flag-too-large", COLLECT + ("--concurrency", "100000"),
+         "argument --concurrency: --concurrency must be at most 4,096, got 100,000"),
+    Case("study-flag-not-an-id", COLLECT + ("--study", "My Study"),
+         "argument --study: --study must be lower snake case (a-z, 0-9, _; starting with a letter), got 'My Study'"),
+    Case("db-sqlite-file", ("status", "--db", "{db}"),
+         "{db}: this file is a SQLite database, not a DuckDB database; pass the .duckdb file aligned wrote",
+         setup="sqlitedb", db="same_bytes", sub=True),
+    Case("sql-sqlite-file", ("sql", "select 1", "--db", "{db}"),
+         "{db}: this file is a SQLite database, not a DuckDB database", setup="sqlitedb", db="same_bytes"),
+    Case("import-glob-name", ("import", "{tmp}/ans*.jsonl", "--db", "{db}", "--experiment", "{ok}"),
+         "ans*.jsonl: no such file", setup="base", db="same_bytes",
+         files={"ans1.jsonl": GOOD_RECORDS, "ans2.jsonl": GOOD_RECORDS}),
+    Case("import-bad-model-name", IMPORT,
+         "nothing imported: line 1: model name \"bad model!\" is not allowed (letters, digits and . _ : / -",
+         setup="base", db="same_bytes",
+         files={"answers.jsonl": '{"model": "bad model!", "item": "t1", "replicate": 1, "response": "x"}\n'}),
+    Case("sql-nested-too-deep", ("sql", "select " + "(" * 45 + "1" + ")" * 45, "--db", "{db}"),
+         "the query is nested more than 32 levels deep", setup="base", db="same_bytes", sub=True),
+    Case("sql-time-limit", ("sql", "with recursive r(n) as (select 1 union all select n + 1 from r) "
+                                   "select count(*) from r", "--db", "{db}", "--timeout", "1"),
+         "the query ran longer than 1 s, the time limit of aligned sql", setup="base", db="same_bytes", sub=True),
+    Case("sql-memory-limit", ("sql", "select list(range) from range(300000000)", "--db", "{db}",
+                              "--memory-limit", "100MB"),
+         "the query needs more than 100MB of memory, the limit of aligned sql", setup="base", db="same_bytes",
+         sub=True),
+    Case("sql-control-characters-in-error", ("sql", 'select "\x1b[2Jcol" from raw.responses', "--db", "{db}"),
+         '"\\x1b[2Jcol" not found', setup="base", db="same_bytes"),
+    Case("report-out-is-a-file", ("report", "--db", "{db}", "--out", "{tmp}/out.txt"),
+         "--out {tmp}/out.txt: is a file, not a folder; give a folder to write into", setup="base", db="same_bytes",
+         files={"out.txt": "not a folder\n"}),
+    Case("report-out-cannot-be-created", ("report", "--db", "{db}", "--out", "{tmp}/out.txt/report"),
+         "--out {tmp}/out.txt/report: cannot create the folder (", setup="base", db="same_bytes",
+         files={"out.txt": "not a folder\n"}, sub=True),
 ]
 
 
@@ -247,6 +313,30 @@ WHAT = {
     "import-missing-file": "import of a file that does not exist",
     "import-a-directory": "import of a folder named `folder.jsonl`",
     "import-unknown-file-type": "import of `answers.txt`",
+    "yaml-alias-bomb": "a 150-byte YAML alias bomb (`*a` nine times, three levels)",
+    "yaml-duplicate-key": "`replicates:` twice in the file",
+    "yaml-too-deep": "20,000 nested `[` in the file",
+    "generation-date": "a date under `generation:`",
+    "generation-set": "a `!!set` under `generation:`",
+    "generation-nan": "`temperature: .nan` under `generation:`",
+    "params-not-json": "a date in a model's `params:`",
+    "value-id-collision": "values `Human Autonomy` and `Human-Autonomy` (same id)",
+    "model-name-case-collision": "models `sim-us-public` and `SIM-US-PUBLIC`",
+    "prompt-unknown-placeholder": "`{contxt}` in a select task's prompt",
+    "plan-too-large": "`replicates: 100000` with 8 models (3.2M requests)",
+    "replicates-flag-too-large": "`--replicates 3000000000`",
+    "concurrency-flag-too-large": "`--concurrency 100000`",
+    "study-flag-not-an-id": "`--study 'My Study'`",
+    "db-sqlite-file": "`--db` that is a SQLite file",
+    "sql-sqlite-file": "`aligned sql` on a SQLite file",
+    "import-glob-name": "`aligned import 'ans*.jsonl'` beside ans1.jsonl and ans2.jsonl",
+    "import-bad-model-name": "record with model `bad model!`",
+    "sql-nested-too-deep": "a query 45 parentheses deep",
+    "sql-time-limit": "an endless recursive CTE with `--timeout 1`",
+    "sql-memory-limit": "a 300M-element list with `--memory-limit 100MB`",
+    "sql-control-characters-in-error": "a query holding a terminal escape code (ESC [2J)",
+    "report-out-is-a-file": "`report --out` naming a file",
+    "report-out-cannot-be-created": "`report --out` inside a file (cannot be created)",
 }
 assert set(WHAT) == {c.id for c in CASES}
 DB_AFTER = {"absent": "not created", "same_bytes": "byte-identical", "same_rows": "same rows in every raw table",
@@ -274,6 +364,11 @@ def _prepare_db(case: Case, db: Path, base_db: Path) -> None:
         shutil.copy(base_db, db)
     elif case.setup == "notduckdb":
         db.write_text("these are my notes, not a database\n")
+    elif case.setup == "sqlitedb":
+        import sqlite3
+        with contextlib.closing(sqlite3.connect(db)) as sq:
+            sq.execute("create table notes (text)")
+            sq.commit()
     elif case.setup == "emptydb":
         duckdb.connect(str(db)).close()
     elif case.setup == "dbfolder":
