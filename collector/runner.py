@@ -193,15 +193,16 @@ class Collector:
             final = False
             status = None
             try:
+                # never follow a redirect: aiohttp would send x-api-key / x-goog-api-key along to any origin
                 async with session.request(http.method, http.url, json=http.json, headers=http.headers,
-                                           timeout=timeout) as resp:
+                                           timeout=timeout, allow_redirects=False) as resp:
                     status = resp.status
                     raw = await resp.read()
                     latency_ms = (time.perf_counter() - t_start) * 1000
                     if 200 <= status < 300:
                         try:
                             completion = m.provider.parse(json.loads(raw))
-                        except (ValueError, UnicodeDecodeError):  # cut off in transit: ask again
+                        except (ValueError, UnicodeDecodeError, RecursionError):  # cut off in transit: ask again
                             error = f"HTTP {status}: the body is not complete JSON ({len(raw)} bytes)"
                         except ProviderError as exc:
                             error = m.provider.redact(f"HTTP {status}: {exc}")
@@ -215,9 +216,9 @@ class Collector:
                     else:
                         try:
                             body = json.loads(raw)
-                        except (ValueError, UnicodeDecodeError):
+                        except (ValueError, UnicodeDecodeError, RecursionError):
                             body = None
-                        error = m.provider.redact(m.provider.error_message(status, body))
+                        error = m.provider.redact(m.provider.error_message(status, body, resp.headers))
                         verdict = retry.classify(status, resp.headers)
                         wait = verdict.retry_after
                         if verdict.kind == retry.RATE_LIMITED:
@@ -243,7 +244,7 @@ class Collector:
                                             f"running? check base_url (its requests stay pending)")
             except (aiohttp.ClientError, ConnectionError) as exc:
                 latency_ms = (time.perf_counter() - t_start) * 1000
-                error = m.provider.redact(f"connection error: {type(exc).__name__}: {str(exc)[:200]}")
+                error = f"connection error: {type(exc).__name__}: {m.provider.redact(str(exc))[:200]}"
             if m.name in self.stopped and status is None:
                 return None
             if final or attempts - min(rate_limited, RATE_LIMITED_GRACE) >= spec.max_attempts:
