@@ -63,6 +63,8 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 from scipy import stats
 
+from alignstats.correlation import DECIMALS
+
 __all__ = [
     "ALIGNED",
     "ALMOST",
@@ -99,6 +101,8 @@ def implied_ranks(scores: Mapping[str, float], descending: bool = True,
                   method: str = "average") -> dict[str, float]:
     """Rank of each key, 1 = highest score (lowest if descending=False); ties by ``method``.
 
+    Scores are rounded to ``correlation.DECIMALS`` first, as for Spearman.
+
     ``method`` is a ``scipy.stats.rankdata`` method; for ``ordinal`` the
     keys are ranked in name order, so tied keys get their ranks by name.
     """
@@ -110,6 +114,7 @@ def implied_ranks(scores: Mapping[str, float], descending: bool = True,
     values = np.array([scores[key] for key in keys], dtype=float)
     if np.isnan(values).any():
         raise ValueError("scores contain NaN")
+    values = np.round(values, DECIMALS)  # float noise ((.7 + .9) / 2 vs .8) must not break ties
     ranks = stats.rankdata(-values if descending else values, method=method)
     return {key: float(rank) for key, rank in zip(keys, ranks)}
 
@@ -123,7 +128,7 @@ def _lexicographic(primary: Mapping[str, float], secondary: Mapping[str, float])
 
 
 def _all_equal(scores: Mapping[str, float]) -> bool:
-    values = np.round(np.array(list(scores.values()), dtype=float), 12)
+    values = np.round(np.array(list(scores.values()), dtype=float), DECIMALS)
     return len(values) > 1 and bool(np.all(values == values[0]))
 
 

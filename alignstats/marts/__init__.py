@@ -25,7 +25,7 @@ from alignstats.marts.similarity import model_similarity
 from alignstats.marts.t1 import t1_human_alignment
 from alignstats.marts.t2 import t2_human_alignment
 from alignstats.marts.t3 import t3_human_alignment
-from alignstats.marts.t4 import t4_consistency, t4_consistency_summary
+from alignstats.marts.t4 import t4_consistency, t4_consistency_rules, t4_consistency_summary
 
 __all__ = [
     "t1_human_alignment",
@@ -34,6 +34,7 @@ __all__ = [
     "t3_human_alignment",
     "t4_consistency",
     "t4_consistency_summary",
+    "t4_consistency_rules",
     "model_similarity",
     "profile_fidelity",
     "t3_distribution_similarity",

@@ -1,39 +1,59 @@
-"""T4 consistency: does a model's requirement ranking follow the values it states in T2?
+"""T4 consistency: does a model's requirement ranking follow the values it states in T2 (and T3)?
 
 Per (study, model, context), over the values the model has both a T4 story
-and a T2 figure for in that context:
+and a stated figure for in that context:
 
-* ``t4_rank``: rank of the value's story by mean T4 rank (1 = put first),
-  ``alignstats.implied_ranks(mean_rank, descending=False)``;
+* ``t4_rank``: rank of the value's story by mean T4 rank (1 = put first);
 * ``implied_rank``: rank implied by the model's own T2 answers in that
   context -- values ordered by their share of "extremely important"
-  (1 = highest), ties broken by the share of "very or extremely
-  important", remaining ties given the average of the ranks they span;
+  (1 = highest);
 * ``diff = t4_rank - implied_rank`` (positive: the story comes later in T4
-  than the T2 answers imply) and ``label`` = ``alignstats.classify``
-  (both ranks rounded half up, then |d| = 0 aligned, <= 2 almost, else
-  misaligned).
+  than the T2 answers imply) and ``label`` (``alignstats.classify``:
+  |d| = 0 aligned, <= 2 almost, else misaligned; ``tied`` when every value
+  of the context has the same figure, so there is no order to follow).
 
-The T2 figures come from one T2 setting and the T4 ranks from one T4
-setting (``original`` for both by default, the shipped design's only one).
+How ties become ranks moves the counts, so it is a named rule
+(``alignstats.consistency``, ``TIE_RULES``): ``t4_consistency`` uses the
+headline rule ``paper`` (ranks from the "extremely" share alone, ties
+sharing the best rank -- a spreadsheet's RANK, as read from the paper,
+which does not state its rule) and says so in ``tie_rule``;
+``t4_consistency_rules`` counts the labels under every rule side by side,
+against the T2-implied order and against a T3-implied order
+(``alignstats.tradeoff_scores`` of the context's trade-off shares at
+``definitely_or_probably``: each value's mean share of answers favouring
+it over the conflicts it is in).
+
+The figures come from one T2 / T3 setting and one T4 setting (``original``
+by default, the shipped design's only one for T2-T4).
 """
 from __future__ import annotations
 
 import pandas as pd
 
+from alignstats import context_labels, summary_shares, tradeoff_scores
+from alignstats.consistency import ALIGNED, ALMOST, MISALIGNED, PAPER_RULE, SECONDARY_RULE, TIE_RULES, TIED
 from alignstats.marts.frames import FLOAT, INT, STR, conform, require
-from alignstats import classify, implied_ranks, summary_shares
+
+HEADLINE_RULE = PAPER_RULE
+T3_MEASURE = "definitely_or_probably"
+STATED_FROM = ("t2", "t3")
 
 T4_CONSISTENCY = {
     "study": STR, "model": STR, "context": STR, "value": STR, "story_id": STR,
     "mean_rank": FLOAT, "t2_share_extremely": FLOAT, "t2_share_very_or_extremely": FLOAT,
-    "t4_rank": FLOAT, "implied_rank": FLOAT, "diff": FLOAT, "label": STR,
+    "t4_rank": FLOAT, "implied_rank": FLOAT, "diff": FLOAT, "label": STR, "tie_rule": STR,
 }
 
-T4_CONSISTENCY_SUMMARY = {
-    "study": STR, "model": STR, "n_comparisons": INT, "n_aligned": INT, "n_almost": INT, "n_misaligned": INT,
+_COUNTS = {
+    "n_comparisons": INT, "n_aligned": INT, "n_almost": INT, "n_misaligned": INT, "n_tied": INT,
     "share_aligned": FLOAT, "share_almost": FLOAT, "share_misaligned": FLOAT, "share_aligned_or_almost": FLOAT,
+    "share_tied": FLOAT,
 }
+
+T4_CONSISTENCY_SUMMARY = {"study": STR, "model": STR, **_COUNTS, "tie_rule": STR}
+
+T4_CONSISTENCY_RULES = {"study": STR, "model": STR, "stated_from": STR, "tie_rule": STR, **_COUNTS,
+                        "is_headline": "bool"}
 
 # summary row pooling every model of a study (the study's "78% of 192 comparisons")
 ALL_MODELS = "all"
@@ -52,51 +72,107 @@ def _t2_scores(selection_shares: pd.DataFrame, setting: str) -> pd.DataFrame:
     return wide.reset_index()
 
 
-def _lexicographic_scores(primary: pd.Series, secondary: pd.Series) -> dict[str, float]:
-    """Scores whose order is primary, then secondary (a missing secondary sorts lowest)."""
-    pairs = pd.DataFrame({"p": primary, "s": secondary.fillna(-1.0)})
-    ordered = pairs.drop_duplicates().sort_values(["p", "s"]).reset_index(drop=True)
-    dense = {(p, s): float(i) for i, (p, s) in enumerate(zip(ordered["p"], ordered["s"]))}
-    return {value: dense[(p, s)] for value, p, s in zip(pairs.index, pairs["p"], pairs["s"])}
+def _t3_scores(tradeoff_shares: pd.DataFrame, setting: str) -> pd.DataFrame:
+    """(study, model, context, value) -> t3_score (``alignstats.tradeoff_scores`` per context)."""
+    columns = ["study", "model", "context", "value", "t3_score"]
+    if tradeoff_shares is None or tradeoff_shares.empty:
+        return pd.DataFrame(columns=columns)
+    require(tradeoff_shares, ["study", "model", "setting", "context", "value_a", "value_b", "side", "measure",
+                              "share"], "t3_tradeoff_shares")
+    # every context's rows; the pooled one matches no T4 context and drops out at the join
+    rows = tradeoff_shares[(tradeoff_shares["setting"] == setting) & (tradeoff_shares["measure"] == T3_MEASURE)]
+    wide = rows.pivot_table(index=["study", "model", "context", "value_a", "value_b"], columns="side",
+                            values="share", aggfunc="first").reindex(columns=["a", "b"]).reset_index()
+    out = []
+    for (study, model, context), group in wide.groupby(["study", "model", "context"], sort=True):
+        scores = tradeoff_scores(zip(group["value_a"], group["value_b"], group["a"].astype(float),
+                                     group["b"].astype(float)))
+        out += [{"study": study, "model": model, "context": context, "value": v, "t3_score": s}
+                for v, s in scores.items()]
+    return pd.DataFrame(out, columns=columns)
 
 
-def t4_consistency(story_ranks: pd.DataFrame, selection_shares: pd.DataFrame,
-                   t2_setting: str = "original", t4_setting: str = "original") -> pd.DataFrame:
-    """One row per (study, model, context, value) compared; see the module docstring."""
+def _story_ranks(story_ranks: pd.DataFrame, setting: str) -> pd.DataFrame:
     require(story_ranks, ["study", "model", "context", "setting", "story_id", "value", "mean_rank"],
             "t4_story_ranks")
-    story_ranks = story_ranks[story_ranks["setting"] == t4_setting]
-    t2 = _t2_scores(selection_shares, t2_setting)
-    joined = story_ranks[["study", "model", "context", "story_id", "value", "mean_rank"]].merge(
-        t2, on=["study", "model", "context", "value"], how="inner")
-    joined = joined.dropna(subset=["mean_rank", "t2_share_extremely"])
+    rows = story_ranks[story_ranks["setting"] == setting]
+    return rows[["study", "model", "context", "story_id", "value", "mean_rank"]].dropna(subset=["mean_rank"])
+
+
+def _compare(joined: pd.DataFrame, stated: str, secondary: str | None, rule: str) -> list[dict]:
+    """Rows of ``joined`` (one per study, model, context, value) with t4_rank, implied_rank, diff, label."""
     rows = []
     for _, group in joined.groupby(["study", "model", "context"], sort=True):
         group = group.set_index("value")
-        t4 = implied_ranks(group["mean_rank"].to_dict(), descending=False)
-        implied = implied_ranks(_lexicographic_scores(group["t2_share_extremely"],
-                                                      group["t2_share_very_or_extremely"]))
+        labels = context_labels(group["mean_rank"].to_dict(), group[stated].to_dict(), rule,
+                                secondary=group[secondary].to_dict() if secondary else None)
         for value, row in group.iterrows():
-            rows.append({**row.to_dict(), "value": value, "t4_rank": t4[value], "implied_rank": implied[value],
-                         "diff": t4[value] - implied[value], "label": classify(t4[value], implied[value])})
-    return conform(rows, T4_CONSISTENCY)
+            got = labels[value]
+            rows.append({**row.to_dict(), "value": value, **got, "diff": got["t4_rank"] - got["implied_rank"]})
+    return rows
+
+
+def t4_consistency(story_ranks: pd.DataFrame, selection_shares: pd.DataFrame, t2_setting: str = "original",
+                   t4_setting: str = "original", rule: str = HEADLINE_RULE) -> pd.DataFrame:
+    """One row per (study, model, context, value) compared, under ``rule``; see the module docstring."""
+    joined = _story_ranks(story_ranks, t4_setting).merge(_t2_scores(selection_shares, t2_setting),
+                                                         on=["study", "model", "context", "value"], how="inner")
+    joined = joined.dropna(subset=["t2_share_extremely"])
+    rows = _compare(joined, "t2_share_extremely", "t2_share_very_or_extremely", rule)
+    return conform([{**row, "tie_rule": rule} for row in rows], T4_CONSISTENCY)
+
+
+def _counts(labels: list[str]) -> dict:
+    shares = summary_shares(labels)
+    return {
+        "n_comparisons": len(labels), "n_aligned": labels.count(ALIGNED), "n_almost": labels.count(ALMOST),
+        "n_misaligned": labels.count(MISALIGNED), "n_tied": labels.count(TIED),
+        "share_aligned": shares[ALIGNED], "share_almost": shares[ALMOST], "share_misaligned": shares[MISALIGNED],
+        "share_aligned_or_almost": shares["aligned_or_almost"], "share_tied": shares[TIED],
+    }
+
+
+def _per_model_and_all(labelled: pd.DataFrame) -> list[tuple[str, str, list[str]]]:
+    out = []
+    for study, per_study in labelled.groupby("study", sort=True):
+        for model, group in [*per_study.groupby("model", sort=True), (ALL_MODELS, per_study)]:
+            out.append((study, model, list(group["label"])))
+    return out
 
 
 def t4_consistency_summary(consistency: pd.DataFrame) -> pd.DataFrame:
     """One row per (study, model) and one per study with model 'all' pooling its models' comparisons."""
     require(consistency, ["study", "model", "label"], "t4_consistency")
     labelled = consistency.dropna(subset=["label"])
-    rows = []
-    for study, per_study in labelled.groupby("study", sort=True):
-        groups = [*per_study.groupby("model", sort=True), (ALL_MODELS, per_study)]
-        for model, group in groups:
-            labels = list(group["label"])
-            shares = summary_shares(labels)
-            rows.append({
-                "study": study, "model": model, "n_comparisons": len(labels),
-                "n_aligned": labels.count("aligned"), "n_almost": labels.count("almost"),
-                "n_misaligned": labels.count("misaligned"),
-                "share_aligned": shares["aligned"], "share_almost": shares["almost"],
-                "share_misaligned": shares["misaligned"], "share_aligned_or_almost": shares["aligned_or_almost"],
-            })
+    rules = consistency["tie_rule"].dropna().unique() if "tie_rule" in consistency else []
+    rule = rules[0] if len(rules) == 1 else None
+    rows = [{"study": study, "model": model, **_counts(labels), "tie_rule": rule}
+            for study, model, labels in _per_model_and_all(labelled)]
     return conform(rows, T4_CONSISTENCY_SUMMARY)
+
+
+def t4_consistency_rules(story_ranks: pd.DataFrame, selection_shares: pd.DataFrame,
+                         tradeoff_shares: pd.DataFrame | None = None, t2_setting: str = "original",
+                         t3_setting: str = "original", t4_setting: str = "original") -> pd.DataFrame:
+    """Label counts per (study, model incl. 'all', stated_from t2 / t3, tie rule), side by side.
+
+    ``very_then_average`` needs the T2 secondary figure, so it has T2 rows only.
+    """
+    ranks = _story_ranks(story_ranks, t4_setting)
+    keys = ["study", "model", "context", "value"]
+    t2 = ranks.merge(_t2_scores(selection_shares, t2_setting), on=keys, how="inner").dropna(
+        subset=["t2_share_extremely"])
+    t3 = ranks.merge(_t3_scores(tradeoff_shares, t3_setting), on=keys, how="inner").dropna(subset=["t3_score"])
+    rows = []
+    for stated_from, joined, stated, secondary in (("t2", t2, "t2_share_extremely", "t2_share_very_or_extremely"),
+                                                   ("t3", t3, "t3_score", None)):
+        if joined.empty:
+            continue
+        for rule in TIE_RULES:
+            if rule == SECONDARY_RULE and secondary is None:
+                continue
+            labelled = pd.DataFrame(_compare(joined, stated, secondary, rule))
+            for study, model, labels in _per_model_and_all(labelled):
+                rows.append({"study": study, "model": model, "stated_from": stated_from, "tie_rule": rule,
+                             **_counts(labels), "is_headline": rule == HEADLINE_RULE})
+    return conform(rows, T4_CONSISTENCY_RULES)

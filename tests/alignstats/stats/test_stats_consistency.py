@@ -167,3 +167,7 @@ def test_tradeoff_scores_hand_worked():
     assert {v: r["implied_rank"] for v, r in got.items()} == {
         "Privacy": 2, "Fairness": 3, "Performance": 3, "Safety": 1, "Autonomy": 5}
     assert got["Safety"]["label"] == "misaligned" and got["Privacy"]["label"] == "almost"
+
+
+def test_implied_ranks_tie_values_equal_up_to_float_noise():
+    assert implied_ranks({"a": (0.7 + 0.9) / 2, "b": 0.8, "c": 0.1}, method="min") == {"a": 1, "b": 1, "c": 3}
