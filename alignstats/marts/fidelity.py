@@ -28,7 +28,8 @@ Figures, one setting (``original`` by default) of each task:
   each point from ``int_tradeoff_sides``), against the group's
   share_definitely_or_probably.
 
-Intervals: 95% percentile intervals from the clustered bootstrap over
+Intervals: 95% BCa intervals (``intervals.INTERVAL_METHOD``; the
+jackknife leaves out one replicate) from the clustered bootstrap over
 replicates (run r of every item of the task is one cluster), drawn as
 ``alignstats.bootstrap`` draws them -- clusters numbered in replicate
 order, ``default_rng(seed).integers(0, n, (n_resamples, n))`` -- so the
@@ -55,9 +56,10 @@ from alignstats.marts.hits import hit_matrices
 from alignstats.marts.t1 import selection_matrices, t1_shares
 from alignstats.marts.t2 import T2_SHARE_COLUMNS, human_t2_long
 from alignstats.marts.t3 import SIDE_COLUMNS, T3_SHARE_COLUMNS, human_t3_long
-from alignstats import (calibration_slope, figures_from_counts, lins_ccc, percentile_interval, resample_counts,
+from alignstats import (calibration_slope, figures_from_counts, interval, jackknife_counts, lins_ccc, resample_counts,
                              spearman)
 from alignstats.figures import MEAN_OF_SHARES, POOLED
+from alignstats.marts.intervals import INTERVAL_METHOD
 
 STATISTICS = ("spearman_rho", "slope", "lins_ccc")
 
@@ -161,11 +163,14 @@ class _Bootstrap:
         self.boot = (np.round(figures_from_counts(resample_counts(data.shape[0], n_resamples, seed), data, weights,
                                                   how), FIGURE_DECIMALS)
                      if data.shape[0] and n_resamples > 0 else np.empty((0, len(wanted))))
+        # leave-one-replicate-out figures, for the BCa acceleration
+        self.jack = (np.round(figures_from_counts(jackknife_counts(data.shape[0]), data, weights, how),
+                              FIGURE_DECIMALS) if data.shape[0] > 1 else np.full((1, len(wanted)), np.nan))
 
 
 # -- the rows -------------------------------------------------------------------------------
 
-def _row(base: dict, model_figs: pd.Series, human_figs: pd.Series, boot: np.ndarray | None,
+def _row(base: dict, model_figs: pd.Series, human_figs: pd.Series, boot: _Bootstrap | None,
          columns: list[int] | None) -> dict:
     """One mart row: statistics over the points both sides have, with intervals when ``boot`` is given.
 
@@ -178,10 +183,12 @@ def _row(base: dict, model_figs: pd.Series, human_figs: pd.Series, boot: np.ndar
     row = {**base, "spearman_rho": spearman(x, y)[0], "slope": calibration_slope(x, y), "lins_ccc": lins_ccc(x, y),
            "model_mean": float(x.mean()) if x.size else float("nan"),
            "human_mean": float(y.mean()) if y.size else float("nan"), "n_values": int(x.size)}
-    if boot is not None and columns is not None and x.size and len(boot):
-        resampled = boot[:, np.asarray(columns)[keep]]
-        for name, values in rowwise_statistics(resampled, y).items():
-            row[f"{name}_ci_low"], row[f"{name}_ci_high"] = percentile_interval(values, ALPHA)
+    if boot is not None and columns is not None and x.size and len(boot.boot):
+        points = np.asarray(columns)[keep]
+        jack = rowwise_statistics(boot.jack[:, points], y)
+        for name, values in rowwise_statistics(boot.boot[:, points], y).items():
+            row[f"{name}_ci_low"], row[f"{name}_ci_high"] = interval(values, ALPHA, INTERVAL_METHOD,
+                                                                     jack=jack[name], point=row[name])
     return row
 
 
@@ -204,7 +211,7 @@ def _t1_rows(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t1: pd
             data = matrix.reindex(columns=values, fill_value=0).to_numpy(dtype=float)
             bs = _Bootstrap(data, [(v,) for v in values], [[(v,)] for v in values], MEAN_OF_SHARES, n_resamples,
                             seed)
-            boot, n_replicates = bs.boot, bs.n_replicates
+            boot, n_replicates = bs, bs.n_replicates
         base = {"study": study, "model": model, "task": task, "context": context, "task_kind": "select",
                 "setting": setting, "measure": T1_MEASURE, "n_replicates": n_replicates}
         for human_group, human in humans.items():
@@ -236,7 +243,7 @@ def _t2_rows(t2_shares: pd.DataFrame, choices: pd.DataFrame, human_t2: pd.DataFr
             keys = [(ctx, v) for _, ctx, v, _ in own.keys]
             wanted = [[(ctx, v) for ctx in contexts] if c in pooled else [(c, v)] for c, v in figures]
             bs = _Bootstrap(own.data, keys, wanted, MEAN_OF_SHARES, n_resamples, seed)
-            boot, n_replicates = bs.boot, bs.n_replicates
+            boot, n_replicates = bs, bs.n_replicates
         position = {f: i for i, f in enumerate(figures)}
         for (group, context), ref in human.groupby(["group", "context"], sort=False):
             point = model_rows[model_rows["context"] == context]
@@ -281,7 +288,7 @@ def _t3_rows(tradeoff_shares: pd.DataFrame, tradeoff_sides: pd.DataFrame, choice
                                       for a, b, s in figures)]
                 bs = _Bootstrap(matrix.drop(columns="replicate").to_numpy(dtype=float), keys, wanted, POOLED,
                                 n_resamples, seed)
-                boot, n_replicates = bs.boot, bs.n_replicates
+                boot, n_replicates = bs, bs.n_replicates
             base = {"study": study, "model": model, "task": task, "context": pooled_context,
                     "task_kind": "tradeoff", "setting": setting, "measure": T3_MEASURE, "n_replicates": n_replicates}
             for group, ref in human.groupby("group", sort=False):

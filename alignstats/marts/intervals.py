@@ -15,6 +15,13 @@ products (``ResampledHits``, once per matrix), the figures follow from
 those (``alignstats.figures``) and rho is computed row-wise
 (``alignstats.rowwise_spearman``), so the cost no longer grows with
 runs x resamples in Python.
+
+The interval is ``INTERVAL_METHOD``, BCa (``alignstats.bootstrap``): its
+acceleration needs rho with each replicate left out, which the same
+matrix products give from ``alignstats.jackknife_counts``; so does the
+point estimate (every run once). BCa, unlike the percentile interval,
+always holds its point estimate and is corrected for the skew of rho near
++-1.
 """
 from __future__ import annotations
 
@@ -24,9 +31,18 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from alignstats import figures_from_counts, percentile_interval, resample_counts, rowwise_spearman
+from alignstats import (figures_from_counts, interval, jackknife_counts, percentile_interval, resample_counts,
+                        rowwise_spearman)
+from alignstats.bootstrap import BCA
 from alignstats.bootstrap import _order_pattern  # noqa: F401  (re-exported: what makes two rhos equal)
 from alignstats.figures import MEAN_OF_SHARES, POOLED, column_counts, combine_columns
+
+
+# every interval of a statistic of several shares in the marts (rho, Jaccard, fidelity)
+INTERVAL_METHOD = BCA
+
+__all__ = ["INTERVAL_METHOD", "Figures", "figures_for", "rebuilt_figures", "ResampledHits", "rho_interval",
+           "percentile_interval"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +90,10 @@ class ResampledHits:
 
     counts: np.ndarray
     sums: np.ndarray
+    jack_counts: np.ndarray | None = None  # the same per leave-one-replicate-out sample
+    jack_sums: np.ndarray | None = None
+    full_counts: np.ndarray | None = None  # and for every run once (the point estimate)
+    full_sums: np.ndarray | None = None
 
     @classmethod
     def of(cls, matrix: pd.DataFrame, n_resamples: int, seed: int) -> ResampledHits:
@@ -83,15 +103,19 @@ class ResampledHits:
         cluster, replicates = pd.factorize(matrix["replicate"], sort=True)
         if (cluster < 0).any():
             raise ValueError("'replicate' has missing cluster ids")
-        times = resample_counts(len(replicates), n_resamples, seed)
-        if len(cluster) != len(replicates) or (cluster != np.arange(len(cluster))).any():
-            times = times[:, cluster]  # rows not one per replicate in order: weight each row by its cluster
-        return cls(*column_counts(times, matrix.drop(columns="replicate").to_numpy(dtype=float)))
+        n = len(replicates)
+        times, jack = resample_counts(n, n_resamples, seed), jackknife_counts(n)
+        if len(cluster) != n or (cluster != np.arange(len(cluster))).any():
+            # rows not one per replicate in order: weight each row by its cluster
+            times, jack = times[:, cluster], jack[:, cluster]
+        data = matrix.drop(columns="replicate").to_numpy(dtype=float)
+        return cls(*column_counts(times, data), *column_counts(jack, data),
+                   *column_counts(np.ones((1, len(cluster))), data))
 
 
 def rho_interval(matrix: pd.DataFrame, figures: Figures, human: Sequence[float], n_resamples: int,
                  seed: int, alpha: float = 0.05, resampled: ResampledHits | None = None) -> tuple[float, float]:
-    """Percentile interval of rho(figures, human), resampling the matrix's replicates.
+    """``INTERVAL_METHOD`` interval of rho(figures, human), resampling the matrix's replicates.
 
     ``matrix`` is a ``replicate`` column and then the hit columns (the
     ``hit_matrix`` layout). Rows sharing a replicate are one cluster.
@@ -107,5 +131,16 @@ def rho_interval(matrix: pd.DataFrame, figures: Figures, human: Sequence[float],
     width = resampled.counts.shape[1]
     weights = np.zeros((len(figures.columns), width))
     weights[:, : min(width, figures.weights.shape[1])] = figures.weights[:, :width]
-    boot = combine_columns(resampled.counts, resampled.sums, weights, figures.how)
-    return percentile_interval(rowwise_spearman(boot, np.asarray(human, dtype=float)), alpha)
+    human = np.asarray(human, dtype=float)
+
+    def rho(counts: np.ndarray, sums: np.ndarray) -> np.ndarray:
+        return rowwise_spearman(combine_columns(counts, sums, weights, figures.how), human)
+
+    boot = rho(resampled.counts, resampled.sums)
+    if INTERVAL_METHOD == BCA:
+        jack, point = rho(resampled.jack_counts, resampled.jack_sums), rho(resampled.full_counts,
+                                                                          resampled.full_sums)[0]
+        if np.isnan(point):
+            return (float("nan"), float("nan"))
+        return interval(boot, alpha, BCA, jack=jack, point=point)
+    return percentile_interval(boot, alpha)

@@ -1,11 +1,18 @@
-"""Bootstrap intervals of every share in ``selection_shares``.
+"""Intervals of every share in ``selection_shares``.
 
 A share is selections / mapped runs of one (study, model, task, item,
-setting, value, measure). Its interval resamples the item's runs (the
+setting, value, measure). Each run gives the value one 0/1, so the share
+is a binomial proportion and its interval (``method``, default
+``SHARE_METHOD`` = ``wilson``) is the Wilson score interval
+(``alignstats.wilson_interval``) of selections and runs: unlike a
+bootstrap it does not collapse to (0, 0) or (1, 1) at a share of 0 or 1
+(coverage simulated in ``alignstats.bootstrap``).
+
+``method="percentile"`` or ``"bca"`` resample the item's runs instead (the
 replicate is the cluster: a T1 run picks five values together, so its
-values are resampled together) with ``alignstats.share_ci``: 95%
-percentile interval of the share over resamples of as many runs as there
-are, drawn with replacement.
+values are resampled together) with ``alignstats.share_ci`` over
+resamples of as many runs as there are, drawn with replacement -- the
+path described below.
 
 Per-run hits are rebuilt from ``int_replicate_choices_counted`` (or
 ``answers``): for T1 the runs x values 0/1 selection matrix
@@ -27,7 +34,10 @@ import pandas as pd
 from alignstats.marts.frames import FLOAT, INT, STR, conform, require
 from alignstats.marts.hits import hit_matrices
 from alignstats.marts.t1 import selection_matrices
-from alignstats import share_ci
+from alignstats import share_ci, wilson_interval
+from alignstats.bootstrap import WILSON
+
+SHARE_METHOD = WILSON
 
 KEYS = ["study", "model", "task", "item", "setting", "value", "measure"]
 
@@ -77,15 +87,23 @@ def _hit_columns(choices: pd.DataFrame, shares: pd.DataFrame, measures: pd.DataF
     return out
 
 
-def selection_share_intervals(selection_shares: pd.DataFrame, choices: pd.DataFrame, measures: pd.DataFrame,
-                              n_resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
+def selection_share_intervals(selection_shares: pd.DataFrame, choices: pd.DataFrame | None = None,
+                              measures: pd.DataFrame | None = None, n_resamples: int = 1000, seed: int = 0,
+                              method: str = SHARE_METHOD) -> pd.DataFrame:
     """One row per selection_shares row: its share with ci_low, ci_high (null when runs = 0).
 
-    ``choices`` is ``int_replicate_choices_counted``;
-    ``measures`` is ``int_measure_options``: which choices each measure counts.
+    ``choices`` is ``int_replicate_choices_counted``; ``measures`` is
+    ``int_measure_options``: which choices each measure counts. Both (and
+    the resampling arguments) are read only by the bootstrap methods.
     """
     require(selection_shares, [*KEYS, "task_kind", "context", "runs", "selections", "share"], "selection_shares")
     shares = selection_shares[[*KEYS, "task_kind", "context", "runs", "selections", "share"]].reset_index(drop=True)
+    if method == WILSON:
+        shares["ci_low"], shares["ci_high"] = wilson_interval(shares["selections"].to_numpy(dtype=float),
+                                                              shares["runs"].to_numpy(dtype=float))
+        return conform(shares, SELECTION_SHARE_INTERVALS)
+    if choices is None or measures is None:
+        raise ValueError(f"selection_share_intervals: method {method!r} resamples runs and needs choices and measures")
     columns = [*_t1_columns(choices, shares),
                *_hit_columns(choices, shares, measures, "rate"),
                *_hit_columns(choices, shares, measures, "tradeoff")]
@@ -95,7 +113,7 @@ def selection_share_intervals(selection_shares: pd.DataFrame, choices: pd.DataFr
         by_length.setdefault(vector.size, []).append((key, vector))
     for n_runs, group in by_length.items():
         matrix = np.column_stack([vector for _, vector in group])
-        ci = share_ci(matrix, n_resamples=n_resamples, seed=seed)
+        ci = share_ci(matrix, n_resamples=n_resamples, seed=seed, method=method)
         for (key, _), low, high in zip(group, ci["ci_low"].to_numpy(), ci["ci_high"].to_numpy()):
             intervals[key] = (float(low), float(high))
     keys = list(zip(*(shares[k] for k in KEYS)))

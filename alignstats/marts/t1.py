@@ -9,8 +9,8 @@ their top 5:
   values both sides have (ties averaged, as scipy does);
 * ``jaccard_top5``: ``alignstats.jaccard`` of the two top-5 sets
   (``alignstats.top_k``: ties broken by value name);
-* intervals: a bootstrap over runs (the replicate is the cluster: one run
-  picks five values together). ``spearman_ci`` and
+* intervals: a BCa bootstrap (``intervals.INTERVAL_METHOD``) over runs
+  (the replicate is the cluster: one run picks five values together). ``spearman_ci`` and
   ``rowwise_top_k_jaccard`` over ``resample_counts`` draw the resamples of
   ``cluster_bootstrap`` for the same seed (runs in replicate order), so the
   rho and Jaccard intervals come from the same resampled runs.
@@ -24,8 +24,10 @@ import pandas as pd
 
 from alignstats.marts.frames import FLOAT, INT, STR, conform, require
 from alignstats.marts.runs import CHOICE_COLUMNS, codes, sorted_codes
-from alignstats import (jaccard, percentile_interval, resample_counts, rowwise_top_k_jaccard, spearman,
-                             spearman_ci, top_k)
+from alignstats import (interval, jaccard, jackknife_counts, percentile_interval, resample_counts,
+                        rowwise_top_k_jaccard, spearman, spearman_ci, top_k)
+from alignstats.bootstrap import BCA
+from alignstats.marts.intervals import INTERVAL_METHOD
 from alignstats.robustness import TOP_K
 
 T1_HUMAN_ALIGNMENT = {
@@ -73,10 +75,18 @@ def selection_matrices(choices: pd.DataFrame) -> dict[tuple[str, str, str], pd.D
 
 def _jaccard_interval(matrix: pd.DataFrame, human_top: frozenset[str], n_resamples: int,
                       seed: int) -> tuple[float, float]:
-    """Bootstrap interval of the top-5 Jaccard, resampling runs (rows of ``matrix``, in replicate order)."""
+    """Bootstrap interval (``INTERVAL_METHOD``) of the top-5 Jaccard, resampling runs (rows of ``matrix``)."""
     data = matrix.to_numpy(dtype=float)
-    shares = resample_counts(len(data), n_resamples, seed) @ data / len(data)
-    return percentile_interval(rowwise_top_k_jaccard(shares, list(matrix.columns), human_top, TOP_K))
+    labels = list(matrix.columns)
+
+    def jaccards(times: np.ndarray) -> np.ndarray:
+        return rowwise_top_k_jaccard(times @ data / times.sum(axis=1, keepdims=True), labels, human_top, TOP_K)
+
+    boot = jaccards(resample_counts(len(data), n_resamples, seed))
+    if INTERVAL_METHOD != BCA or len(data) < 2:
+        return percentile_interval(boot)
+    return interval(boot, method=BCA, jack=jaccards(jackknife_counts(len(data))),
+                    point=jaccards(np.ones((1, len(data))))[0])
 
 
 def t1_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t1: pd.DataFrame,
@@ -112,7 +122,7 @@ def t1_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, hu
             }
             if matrix is not None and len(matrix) and complete.any():
                 sub = matrix[list(common[complete.to_numpy()])]
-                ci = spearman_ci(sub, y[complete], n_resamples=n_resamples, seed=seed)
+                ci = spearman_ci(sub, y[complete], n_resamples=n_resamples, seed=seed, method=INTERVAL_METHOD)
                 row["ci_low"], row["ci_high"] = ci.ci_low, ci.ci_high
                 row["jaccard_ci_low"], row["jaccard_ci_high"] = _jaccard_interval(sub, human_top, n_resamples, seed)
             rows.append(row)

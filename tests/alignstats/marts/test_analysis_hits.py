@@ -2,6 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from alignstats.marts.intervals import INTERVAL_METHOD
+
 from alignstats.marts.frames import conform, FLOAT, INT, STR
 from alignstats.marts.hits import hit_matrices
 from alignstats.marts.intervals import POOLED, Figures, _order_pattern, figures_for, rho_interval
@@ -118,7 +120,7 @@ def test_rho_interval_equals_a_plain_cluster_bootstrap(missing):
         with np.errstate(all="ignore"):
             return spearman(np.nanmean(values, axis=0), human)[0]
 
-    expected = cluster_bootstrap(matrix, "replicate", statistic, n_resamples=120, seed=9)
+    expected = cluster_bootstrap(matrix, "replicate", statistic, n_resamples=120, seed=9, method=INTERVAL_METHOD)
     assert rho_interval(matrix, figures, human, 120, 9) == pytest.approx(expected)
 
 

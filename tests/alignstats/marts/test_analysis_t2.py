@@ -6,6 +6,7 @@ import pytest
 from scipy import stats
 
 from alignstats.marts import t2_human_alignment  # noqa: F401  (called through builders.t2_alignment)
+from alignstats.marts.intervals import INTERVAL_METHOD as METHOD
 from alignstats.marts.t2 import T2_HUMAN_ALIGNMENT
 from alignstats import cluster_bootstrap, spearman
 
@@ -54,9 +55,32 @@ def test_pooled_context_is_the_mean_of_the_context_shares():
 def test_rows_exist_where_the_reference_has_figures_and_the_model_has_answers():
     out, _, _ = _run()
     got = sorted(zip(out["context"], out["measure"]))
-    assert got == [("all", "extremely"), ("all", "very_or_extremely"), ("banking", "extremely"),
-                   ("medical", "extremely")]
-    assert set(out["n_values"]) == {4}
+    assert got == [("all", "extremely"), ("all", "very_or_extremely"), ("all_pairs", "extremely"),
+                   ("banking", "extremely"), ("medical", "extremely")]
+    assert set(out[out["context"] != "all_pairs"]["n_values"]) == {4}
+
+
+def test_all_pairs_row_is_one_spearman_over_every_context_value_pair():
+    # the paper's Table II: medical and banking pairs together (8 points), the streaming
+    # figures of the reference have no model answers and drop out
+    out, answers, _ = _run()
+    row = out[out["context"] == "all_pairs"].iloc[0]
+    model = EXTREMELY["medical"] + EXTREMELY["banking"]
+    human = [0.7, 0.6, 0.5, 0.4] + [0.4, 0.5, 0.6, 0.7]
+    expected = stats.spearmanr(model, human)
+    assert row["n_values"] == 8
+    assert (row["spearman_rho"], row["p_value"]) == pytest.approx((expected.statistic, expected.pvalue))
+    long = answers[answers["status"] == "mapped"].assign(hit=lambda d: (d["choice"] == E).astype(float))
+    reference = HUMAN[HUMAN["context"].isin(["medical", "banking"])].set_index(["context", "value"])[
+        "share_extremely_important"]
+
+    def statistic(sample):
+        shares = sample.groupby(["context", "value"])["hit"].mean().reindex(reference.index)
+        return spearman(shares.to_numpy(), reference.to_numpy())[0]
+
+    expected_ci = cluster_bootstrap(long, "replicate", statistic, n_resamples=100, seed=3, method=METHOD)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(expected_ci)
+    assert row["ci_low"] <= row["spearman_rho"] <= row["ci_high"]
 
 
 @pytest.mark.parametrize("context", ["medical", "banking"])
@@ -91,7 +115,7 @@ def test_pooled_interval_resamples_replicates_across_contexts():
         return spearman(pooled.to_numpy(), human[VALUES].to_numpy())[0]
 
     # the package lays replicates out wide; the same seed draws the same replicates
-    expected = cluster_bootstrap(long, "replicate", statistic, n_resamples=100, seed=3)
+    expected = cluster_bootstrap(long, "replicate", statistic, n_resamples=100, seed=3, method=METHOD)
     assert (row["ci_low"], row["ci_high"]) == pytest.approx(expected)
 
 

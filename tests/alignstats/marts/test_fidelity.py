@@ -5,6 +5,8 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 import pytest
+
+from alignstats.marts.intervals import INTERVAL_METHOD
 from scipy import stats
 
 from alignstats.marts import profile_fidelity, t1_human_alignment, t2_human_alignment, t3_human_alignment
@@ -65,7 +67,7 @@ def test_t1_intervals_are_a_plain_cluster_bootstrap_of_the_runs():
     for name, fn in (("lins_ccc", lins_ccc), ("slope", calibration_slope),
                      ("spearman_rho", lambda x, y: spearman(x, y)[0])):
         expected = cluster_bootstrap(mapped, "replicate", lambda s: fn(shares(s), human[VALUES].to_numpy()),
-                                     n_resamples=60, seed=7)
+                                     n_resamples=60, seed=7, method=INTERVAL_METHOD)
         assert np.isfinite(expected).all() and expected[0] < expected[1]
         assert (row[f"{name}_ci_low"], row[f"{name}_ci_high"]) == pytest.approx(expected, abs=1e-12), name
 
@@ -153,7 +155,7 @@ def test_t2_pooled_interval_rebuilds_the_mean_of_context_shares_per_resample():
             figures.append(np.mean(per_context) if per_context else np.nan)
         return lins_ccc(figures, T2_HUMAN["all"])
 
-    expected = cluster_bootstrap(mapped, "replicate", statistic, n_resamples=40, seed=9)
+    expected = cluster_bootstrap(mapped, "replicate", statistic, n_resamples=40, seed=9, method=INTERVAL_METHOD)
     assert (row["lins_ccc_ci_low"], row["lins_ccc_ci_high"]) == pytest.approx(expected, abs=1e-12)
 
 

@@ -45,7 +45,7 @@ def test_one_row_per_selection_share_with_its_keys_and_share():
 
 def test_t1_intervals_resample_runs():
     answers, shares = _frames()
-    out = selection_share_intervals(shares, b.choices(answers), b.measures_for(shares), n_resamples=300, seed=5)
+    out = selection_share_intervals(shares, b.choices(answers), b.measures_for(shares), n_resamples=300, seed=5, method="percentile")
     runs = [r for r in T1_RUNS if r is not None]  # the refusal is not a run
     for value in VALUES:
         row = out[(out["task"] == "t1") & (out["value"] == value)].iloc[0]
@@ -56,7 +56,7 @@ def test_t1_intervals_resample_runs():
 
 def test_rate_and_tradeoff_intervals_resample_the_items_answers():
     answers, shares = _frames()
-    out = selection_share_intervals(shares, b.choices(answers), b.measures_for(shares), n_resamples=300, seed=2)
+    out = selection_share_intervals(shares, b.choices(answers), b.measures_for(shares), n_resamples=300, seed=2, method="percentile")
     safety = out[(out["item"] == "t2/medical/safety") & (out["measure"] == "extremely")].iloc[0]
     hits = [1, 1, 0, 0, 1]  # E E V I E, the refusal left out
     assert (safety["runs"], safety["selections"], safety["share"]) == (5, 3, pytest.approx(0.6))
@@ -74,7 +74,8 @@ def test_rate_and_tradeoff_intervals_resample_the_items_answers():
 
 def test_all_refused_item_has_null_share_and_interval_and_certain_shares_collapse():
     answers, shares = _frames()
-    out = selection_share_intervals(shares, b.choices(answers), b.measures_for(shares), n_resamples=100)
+    out = selection_share_intervals(shares, b.choices(answers), b.measures_for(shares), n_resamples=100,
+                                    method="percentile")
     refused = out[out["item"] == "t2/medical/privacy"]
     assert len(refused) == 2 and (refused["runs"] == 0).all()
     assert refused[["share", "ci_low", "ci_high"]].isna().all().all()
@@ -87,3 +88,21 @@ def test_empty_input_is_typed():
     empty = selection_share_intervals(shares.iloc[:0], b.choices(answers.iloc[:0]), b.measures_for(shares.iloc[:0]))
     assert empty.empty and list(empty.columns) == list(SELECTION_SHARE_INTERVALS)
     assert str(empty["runs"].dtype) == "Int64" and str(empty["ci_low"].dtype) == "float64"
+
+
+def test_default_is_the_wilson_interval_of_selections_and_runs():
+    from scipy import stats
+
+    answers, shares = _frames()
+    out = selection_share_intervals(shares)  # the runs are not read: the interval is a binomial one
+    assert out[["share", "runs"]].equals(selection_share_intervals(shares, b.choices(answers),
+                                                                   b.measures_for(shares))[["share", "runs"]])
+    for row in out[out["runs"] > 0].itertuples():
+        ci = stats.binomtest(int(row.selections), int(row.runs)).proportion_ci(method="wilson")
+        assert (row.ci_low, row.ci_high) == pytest.approx((ci.low, ci.high), abs=1e-12)
+        assert row.ci_low <= row.share <= row.ci_high
+    certain = out[(out["item"] == "t2/banking/safety") & (out["measure"] == "very_or_extremely")].iloc[0]
+    assert certain["share"] == 1.0 and certain["ci_high"] == 1.0 and certain["ci_low"] < 1.0  # not (1, 1)
+    assert out[out["runs"] == 0][["ci_low", "ci_high"]].isna().all().all()
+    with pytest.raises(ValueError, match="needs choices"):
+        selection_share_intervals(shares, method="bca")
