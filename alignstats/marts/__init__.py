@@ -19,7 +19,7 @@ share_intervals (a bootstrap interval for every selection share).
 """
 from alignstats.marts.distribution import t3_distribution_similarity
 from alignstats.marts.fidelity import profile_fidelity
-from alignstats.marts.robustness import t1_robustness
+from alignstats.marts.robustness import t1_robustness, t1_synonyms
 from alignstats.marts.share_intervals import selection_share_intervals
 from alignstats.marts.similarity import model_similarity
 from alignstats.marts.t1 import t1_human_alignment
@@ -30,6 +30,7 @@ from alignstats.marts.t4 import t4_consistency, t4_consistency_rules, t4_consist
 __all__ = [
     "t1_human_alignment",
     "t1_robustness",
+    "t1_synonyms",
     "t2_human_alignment",
     "t3_human_alignment",
     "t4_consistency",

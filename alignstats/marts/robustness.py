@@ -11,7 +11,15 @@ When the settings have different numbers of runs (a refusal here and
 there), counts are put on one scale first: share x n_runs with n_runs the
 largest run count, so a setting with 49 runs is not read as selecting less.
 With equal runs (the normal case) these are the raw counts. The measures
-and the high / medium / low group are ``alignstats.robustness_summary``.
+and the high / medium / low group are ``alignstats.robustness_summary``;
+``panel_group`` (1, 2, 3) is the paper's grouping relative to the study's
+panel of models (``alignstats.panel_groups``: perfect top-5 Jaccard and a
+count stdev at or below the panel's mean -- both: 1, one: 2, neither: 3).
+
+``t1_synonyms`` compares the ``original`` setting with ``synonyms`` (each
+value shown under its alternative names, mapped back to the value): per
+value the two shares and their shift, per model the Jaccard of the two
+top-5 sets (``alignstats.top_k_jaccard`` of the two columns).
 """
 from __future__ import annotations
 
@@ -19,14 +27,21 @@ import pandas as pd
 
 from alignstats.marts.frames import FLOAT, INT, STR, conform
 from alignstats.marts.t1 import t1_shares
-from alignstats import robustness_summary
+from alignstats import panel_groups, robustness_summary, top_k_jaccard
 
 ORDER_SETTINGS = ("original", "fixed", "reversed", "shuffled")  # "shuffled": databases before the T1 redesign
 
 T1_ROBUSTNESS = {
     "study": STR, "model": STR, "settings_compared": STR, "n_settings": INT, "n_runs": INT,
-    "count_stdev": FLOAT, "top5_jaccard": FLOAT, "majority_jaccard": FLOAT, "group": STR,
+    "count_stdev": FLOAT, "top5_jaccard": FLOAT, "majority_jaccard": FLOAT, "group": STR, "panel_group": INT,
 }
+
+T1_SYNONYMS = {
+    "study": STR, "model": STR, "value": STR, "share_original": FLOAT, "share_synonyms": FLOAT, "shift": FLOAT,
+    "runs_original": INT, "runs_synonyms": INT, "top5_jaccard": FLOAT,
+}
+
+SYNONYM_SETTINGS = ("original", "synonyms")
 
 
 def count_table(shares: pd.DataFrame, settings: tuple[str, ...] = ORDER_SETTINGS) -> tuple[pd.DataFrame, int]:
@@ -54,4 +69,27 @@ def t1_robustness(selection_shares: pd.DataFrame, settings: tuple[str, ...] = OR
             summary = robustness_summary(counts, n_runs)
             row.update(summary._asdict())
         rows.append(row)
-    return conform(rows, T1_ROBUSTNESS)
+    out = conform(rows, T1_ROBUSTNESS)
+    for _, panel in out.groupby("study", sort=False):
+        out.loc[panel.index, "panel_group"] = panel_groups(panel["top5_jaccard"], panel["count_stdev"]).to_numpy()
+    return out
+
+
+def t1_synonyms(selection_shares: pd.DataFrame, settings: tuple[str, str] = SYNONYM_SETTINGS) -> pd.DataFrame:
+    """One row per (study, model, value) of models with runs in both settings; see the module docstring."""
+    shares = t1_shares(selection_shares)
+    shares = shares[shares["setting"].isin(settings) & (shares["runs"] > 0)]
+    rows = []
+    for (study, model), group in shares.groupby(["study", "model"], sort=True):
+        wide = group.pivot_table(index="value", columns="setting", values="share", aggfunc="first")
+        if not set(settings) <= set(wide.columns):
+            continue
+        wide = wide.reindex(columns=list(settings)).fillna(0.0)
+        runs = group.groupby("setting")["runs"].max()
+        jaccard = top_k_jaccard(wide)
+        for value, (original, synonyms) in wide.iterrows():
+            rows.append({"study": study, "model": model, "value": value, "share_original": original,
+                         "share_synonyms": synonyms, "shift": synonyms - original,
+                         "runs_original": runs[settings[0]], "runs_synonyms": runs[settings[1]],
+                         "top5_jaccard": jaccard})
+    return conform(rows, T1_SYNONYMS)

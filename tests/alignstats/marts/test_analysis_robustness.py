@@ -50,3 +50,39 @@ def test_fewer_than_two_settings_gives_null_measures():
     assert list(out["settings_compared"]) == ["original", "original"]
     empty = t1_robustness(shares.iloc[:0])
     assert empty.empty and list(empty.columns) == list(T1_ROBUSTNESS)
+
+
+def test_panel_group_is_relative_to_the_studys_models():
+    other = ["Safety", "Privacy", "Performance", "Fairness", "Dignity"]
+    frames = []
+    # m: identical settings (Jaccard 1, stdev 0); n: one value swapped (Jaccard 4/6, stdev > 0);
+    # o: Accountability in 2 of 4 reversed runs only, Dignity in the other 2: the tie at 2 goes to
+    # Accountability by name, so the top 5 stays (Jaccard 1) though the counts move
+    for setting in ("original", "reversed"):
+        frames.append(b.t1("s", "m", setting, [TOP] * 4))
+        frames.append(b.t1("s", "n", setting, [TOP] * 4 if setting == "original" else [other] * 4))
+        half = [TOP] * 2 + [other] * 2
+        frames.append(b.t1("s", "o", setting, [TOP] * 4 if setting == "original" else half))
+    _, shares = b.combine(*frames)
+    out = t1_robustness(shares).set_index("model")
+    stdev = out["count_stdev"]
+    # by hand: m 0; n: Accountability (4, 0), Dignity (0, 4) -> 2 sqrt(8) / 12; o: Accountability (4, 2),
+    # Dignity (0, 2) -> 2 sqrt(2) / 12; panel mean (0 + .471 + .236) / 3 = .236 -> o is at the mean
+    assert stdev.to_dict() == pytest.approx({"m": 0.0, "n": 2 * np.sqrt(8) / 12, "o": 2 * np.sqrt(2) / 12})
+    assert out["panel_group"].to_dict() == {"m": 1, "n": 3, "o": 1}
+    assert out["group"].to_dict() == {"m": "high", "n": "medium", "o": "high"}  # the absolute grouping beside it
+
+
+def test_synonyms_mart_hand_worked():
+    from alignstats.marts import t1_synonyms
+
+    other = ["Safety", "Privacy", "Performance", "Fairness", "Dignity"]
+    _, shares = b.combine(b.t1("s", "m", "original", [TOP] * 4),
+                          b.t1("s", "m", "synonyms", [TOP] * 3 + [other]),
+                          b.t1("s", "n", "original", [TOP] * 2))  # n has no synonyms runs: no rows
+    out = t1_synonyms(shares).set_index("value")
+    assert set(out["model"]) == {"m"} and len(out) == 12
+    assert out.loc["Accountability", ["share_original", "share_synonyms", "shift"]].tolist() == [1.0, 0.75, -0.25]
+    assert out.loc["Dignity", "shift"] == 0.25 and out.loc["Solidarity", "shift"] == 0.0
+    assert (out["top5_jaccard"] == 1.0).all()  # Accountability .75 still beats Dignity .25
+    assert (out["runs_original"] == 4).all() and (out["runs_synonyms"] == 4).all()
