@@ -10,13 +10,15 @@ nothing here computes a statistic itself. The dbt Python models in
 
 Modules: t1 (top-5 vs humans), t2 (importance vs humans), t3 (trade-off
 alignment; the pooled T2 and T3 shares are SQL marts), t4 (requirement ranks vs the model's own T2),
-robustness (T1 list-order robustness), similarity (model x model rho);
+robustness (T1 list-order robustness, synonyms), similarity (model x model rho),
+across (each model's rho with one group against its rho with the other, over models);
 runs reads the runs' choices (or reduces ``answers`` to them), hits and
 intervals rebuild per-run hits from them for the bootstrap;
 fidelity (rho, calibration slope and Lin's CCC against the human groups),
 distribution (T3 five-point distributions: representativeness, JS),
 share_intervals (a bootstrap interval for every selection share).
 """
+from alignstats.marts.across import rho_across_models
 from alignstats.marts.distribution import t3_distribution_similarity
 from alignstats.marts.fidelity import profile_fidelity
 from alignstats.marts.robustness import t1_robustness, t1_synonyms
@@ -40,4 +42,5 @@ __all__ = [
     "profile_fidelity",
     "t3_distribution_similarity",
     "selection_share_intervals",
+    "rho_across_models",
 ]
