@@ -114,13 +114,15 @@ class ResampledHits:
 
 
 def rho_interval(matrix: pd.DataFrame, figures: Figures, human: Sequence[float], n_resamples: int,
-                 seed: int, alpha: float = 0.05, resampled: ResampledHits | None = None) -> tuple[float, float]:
+                 seed: int, alpha: float = 0.05, resampled: ResampledHits | None = None,
+                 minus: Figures | None = None) -> tuple[float, float]:
     """``INTERVAL_METHOD`` interval of rho(figures, human), resampling the matrix's replicates.
 
     ``matrix`` is a ``replicate`` column and then the hit columns (the
     ``hit_matrix`` layout). Rows sharing a replicate are one cluster.
     Equal, for the same seed, to ``cluster_bootstrap`` of
-    ``spearman(figures.compute(resample), human)``. ``resampled``
+    ``spearman(figures.compute(resample), human)`` (minus ``minus.compute(resample)``
+    when given: a figure that is a difference of two). ``resampled``
     (``ResampledHits.of`` the same matrix, resamples and seed) saves
     redoing the draws for another figure set of the matrix.
     """
@@ -129,12 +131,21 @@ def rho_interval(matrix: pd.DataFrame, figures: Figures, human: Sequence[float],
     if resampled is None:
         resampled = ResampledHits.of(matrix, n_resamples, seed)
     width = resampled.counts.shape[1]
-    weights = np.zeros((len(figures.columns), width))
-    weights[:, : min(width, figures.weights.shape[1])] = figures.weights[:, :width]
     human = np.asarray(human, dtype=float)
 
+    def weights_of(these: Figures) -> np.ndarray:
+        weights = np.zeros((len(these.columns), width))
+        weights[:, : min(width, these.weights.shape[1])] = these.weights[:, :width]
+        return weights
+
+    weights = weights_of(figures)
+    minus_weights = weights_of(minus) if minus is not None else None
+
     def rho(counts: np.ndarray, sums: np.ndarray) -> np.ndarray:
-        return rowwise_spearman(combine_columns(counts, sums, weights, figures.how), human)
+        values = combine_columns(counts, sums, weights, figures.how)
+        if minus is not None:
+            values = values - combine_columns(counts, sums, minus_weights, minus.how)
+        return rowwise_spearman(values, human)
 
     boot = rho(resampled.counts, resampled.sums)
     if INTERVAL_METHOD == BCA:

@@ -9,6 +9,18 @@ for the pooled context, over every context) are SQL models; this module
 correlates the pooled shares with the human groups' (one point per
 (conflict, side)) and bootstraps the interval, re-pooling each resample
 over the items ``int_tradeoff_sides`` lists for each point.
+
+Which points make up the correlation is a reading of the paper's Table III
+(its single stars fit no one n), so it is the column ``reading``:
+
+* ``sides`` (the headline): one point per (conflict, side) -- 10 in the
+  shipped design. It uses every published figure; both sides of a
+  conflict are kept because "undecided" answers make them not simply
+  complementary.
+* ``side_a``: one point per conflict, the share favouring the reference's
+  first value (5 points).
+* ``net``: one point per conflict, share favouring a - share favouring b
+  (5 points): the direction and strength of the preference.
 """
 from __future__ import annotations
 
@@ -24,11 +36,14 @@ T3_SHARE_COLUMNS = ["study", "model", "setting", "context", "value_a", "value_b"
 SIDE_COLUMNS = ["study", "task", "item", "value", "value_a", "value_b", "side"]
 
 T3_HUMAN_ALIGNMENT = {
-    "study": STR, "model": STR, "setting": STR, "human_group": STR, "measure": STR,
+    "study": STR, "model": STR, "setting": STR, "human_group": STR, "measure": STR, "reading": STR,
     "spearman_rho": FLOAT, "p_value": FLOAT, "ci_low": FLOAT, "ci_high": FLOAT, "n_points": INT,
 }
 
 MEASURES = ("definitely", "definitely_or_probably")
+
+SIDES, SIDE_A, NET = "sides", "side_a", "net"
+READINGS = (SIDES, SIDE_A, NET)  # the first is the headline
 
 
 def human_t3_long(human_t3: pd.DataFrame) -> pd.DataFrame:
@@ -77,14 +92,38 @@ def t3_human_alignment(tradeoff_shares: pd.DataFrame, choices: pd.DataFrame, hum
             index = points.index.intersection(ref.index)
             complete = points[index].notna().to_numpy() & ref[index].notna().to_numpy()
             index = index[complete]
-            rho, p = spearman(points[index].to_numpy(), ref[index].to_numpy())
-            row = {"study": study, "model": model, "setting": setting, "human_group": group, "measure": measure,
-                   "spearman_rho": rho, "p_value": p, "n_points": len(index)}
-            if keys and len(index):
-                # each point's columns: its side in every item of the conflict (directions x contexts)
-                wanted = [side_columns.get(point, []) for point in index]
-                figures = figures_for(keys, wanted, how=POOLED)
-                row["ci_low"], row["ci_high"] = rho_interval(matrix, figures, ref[index].to_numpy(),
-                                                             n_resamples, seed, resampled=resampled)
-            out.append(row)
+            base = {"study": study, "model": model, "setting": setting, "human_group": group, "measure": measure}
+            for reading in READINGS:
+                out.append(_reading_row(base, reading, points, ref, index, side_columns, matrix, keys, n_resamples,
+                                        seed, resampled))
     return conform(out, T3_HUMAN_ALIGNMENT)
+
+
+def _reading_row(base, reading, points, ref, index, side_columns, matrix, keys, n_resamples, seed,
+                 resampled) -> dict:
+    """One row of ``reading`` over the complete (conflict, side) points ``index``."""
+    if reading == SIDES:
+        first, second = index, None
+    else:  # one point per conflict with both sides complete
+        both = {(a, b_) for a, b_, side in index if side == "a"} & {(a, b_) for a, b_, side in index if side == "b"}
+        conflicts = sorted(both) if reading == NET else sorted({(a, b_) for a, b_, side in index if side == "a"})
+        def sides_of(side: str) -> pd.Index:
+            if not conflicts:
+                return index[:0]
+            return pd.MultiIndex.from_tuples([(a, b_, side) for a, b_ in conflicts], names=index.names)
+
+        first, second = sides_of("a"), (sides_of("b") if reading == NET else None)
+    model_figs, human_figs = points[first].to_numpy(dtype=float), ref[first].to_numpy(dtype=float)
+    if second is not None:
+        model_figs = model_figs - points[second].to_numpy(dtype=float)
+        human_figs = human_figs - ref[second].to_numpy(dtype=float)
+    rho, p = spearman(model_figs, human_figs)
+    row = {**base, "reading": reading, "spearman_rho": rho, "p_value": p, "n_points": len(first)}
+    if keys and len(first):
+        # each point's columns: its side in every item of the conflict (directions x contexts)
+        figures = figures_for(keys, [side_columns.get(point, []) for point in first], how=POOLED)
+        minus = (figures_for(keys, [side_columns.get(point, []) for point in second], how=POOLED)
+                 if second is not None else None)
+        row["ci_low"], row["ci_high"] = rho_interval(matrix, figures, human_figs, n_resamples, seed,
+                                                     resampled=resampled, minus=minus)
+    return row

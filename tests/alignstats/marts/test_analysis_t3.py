@@ -73,6 +73,8 @@ def test_a_conflict_the_reference_lacks_is_alphabetical_with_null_human_shares()
 def test_alignment_rho_matches_scipy_over_the_points():
     answers, shares = _frames()
     out = b.t3_alignment(shares, b.choices(answers), HUMAN, b.measures_for(shares), n_resamples=200, seed=5)
+    assert len(out) == 12 and set(out["reading"]) == {"sides", "side_a", "net"}
+    out = out[out["reading"] == "sides"]
     assert len(out) == 4 and set(out["n_points"]) == {4}
     row = out[(out["human_group"] == "ai_practitioners") & (out["measure"] == "definitely_or_probably")].iloc[0]
     # (Performance a, Privacy b, Human Autonomy a, Safety b), pooled over directions and contexts,
@@ -136,3 +138,53 @@ def test_interval_re_pools_each_resample_like_a_plain_cluster_bootstrap():
     # rho is 1.0 here, above almost every resample of 4 runs: BCa moves the interval up to it
     assert np.isfinite(expected).all() and expected[0] <= row["spearman_rho"] <= expected[1]
     assert (row["ci_low"], row["ci_high"]) == pytest.approx(expected)
+
+
+def test_readings_one_point_per_conflict_hand_worked():
+    # three conflicts, each asked once per direction in one context, 4 runs
+    choices = {
+        ("medical", "Performance", "Privacy"): [DA, DA, PB, U],    # Performance 2/4 d, Privacy 0 d
+        ("medical", "Privacy", "Performance"): [DA, U, U, U],      # Privacy 1 d
+        ("medical", "Human Autonomy", "Safety"): [DB, DB, DB, DA],  # Safety 3 d, Autonomy 1 d
+        ("medical", "Safety", "Human Autonomy"): [DA, DA, U, U],   # Safety 2 d
+        ("medical", "Fairness", "Privacy"): [DA, DB, U, U],        # Fairness 1, Privacy 1
+        ("medical", "Privacy", "Fairness"): [DB, DB, DB, DA],      # Fairness 3, Privacy 1
+    }
+    human = pd.DataFrame({
+        "group": ["g"] * 3, "value_a": ["Performance", "Human Autonomy", "Fairness"],
+        "value_b": ["Privacy", "Safety", "Privacy"],
+        "share_definitely_a": [0.1, 0.2, 0.5], "share_definitely_or_probably_a": [0.2, 0.3, 0.6],
+        "share_definitely_b": [0.4, 0.3, 0.1], "share_definitely_or_probably_b": [0.5, 0.5, 0.2],
+    })
+    answers, shares = b.combine(b.t3("s", "m", choices))
+    out = b.t3_alignment(shares, b.choices(answers), human, b.measures_for(shares), n_resamples=100, seed=1)
+    out = out[out["measure"] == "definitely"].set_index("reading")
+    # model, definitely, of 8 answers per conflict: Performance 2 / Privacy 1; Autonomy 1 / Safety 5;
+    # Fairness 4 / Privacy 2
+    side_a, side_b = [2 / 8, 1 / 8, 4 / 8], [1 / 8, 5 / 8, 2 / 8]
+    human_a, human_b = [0.1, 0.2, 0.5], [0.4, 0.3, 0.1]
+    assert out.loc["side_a", "n_points"] == 3 and out.loc["net", "n_points"] == 3 and out.loc["sides", "n_points"] == 6
+    assert out.loc["side_a", "spearman_rho"] == pytest.approx(stats.spearmanr(side_a, human_a).statistic)
+    net = stats.spearmanr(np.subtract(side_a, side_b), np.subtract(human_a, human_b))
+    assert (out.loc["net", "spearman_rho"], out.loc["net", "p_value"]) == pytest.approx((net.statistic, net.pvalue))
+    sides = stats.spearmanr(side_a + side_b, human_a + human_b).statistic
+    assert out.loc["sides", "spearman_rho"] == pytest.approx(sides)
+    # net's interval resamples the runs and recomputes both sides of each conflict
+    from alignstats import cluster_bootstrap, spearman
+    from alignstats.marts.intervals import INTERVAL_METHOD
+
+    mapped = answers[answers["status"] == "mapped"]
+    pairs = [("Performance", "Privacy"), ("Human Autonomy", "Safety"), ("Fairness", "Privacy")]
+
+    def statistic(sample):
+        nets = []
+        for a, b_ in pairs:
+            conflict = sample[sample["item"].str.contains(a.lower().replace(" ", "_"))
+                              & sample["item"].str.contains(b_.lower().replace(" ", "_"))]
+            favour = [((conflict["value"] == v) & conflict["choice"].str.startswith("definitely")).sum()
+                      for v in (a, b_)]
+            nets.append((favour[0] - favour[1]) / len(conflict))
+        return spearman(nets, np.subtract(human_a, human_b))[0]
+
+    expected = cluster_bootstrap(mapped, "replicate", statistic, n_resamples=100, seed=1, method=INTERVAL_METHOD)
+    assert (out.loc["net", "ci_low"], out.loc["net", "ci_high"]) == pytest.approx(expected)
