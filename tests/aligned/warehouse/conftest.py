@@ -82,7 +82,7 @@ def make_db(path: Path, design: Design, models: Iterable[str], rows: list[dict[s
 
 def dbt_build(db: Path, work: Path, **kwargs: Any) -> int:
     """warehouse.build with target/ and logs/ under ``work``."""
-    return warehouse.build(db, quiet=True, target_path=work / "target", log_path=work / "logs", **kwargs)
+    return warehouse.build(db, **{"quiet": True, **kwargs}, target_path=work / "target", log_path=work / "logs")
 
 
 def query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple]:

@@ -26,6 +26,31 @@ measures as (
 
 ),
 
+items as (
+
+    select study, item, k from {{ ref('stg_raw__items') }}
+
+),
+
+-- mapped runs of a select item that name fewer values than the item asks for (k): partial
+-- answers, counted as runs like any mapped answer but shown as partial
+partial_runs as (
+
+    select per_run.study, per_run.model, per_run.item, per_run.setting, count(*) as n_partial
+    from (
+        select study, model, item, setting, response_id, count(*) as n_choices
+        from answers
+        where status = 'mapped' and task_kind = 'select'
+        group by 1, 2, 3, 4, 5
+    ) as per_run
+    inner join items
+        on items.study = per_run.study
+        and items.item = per_run.item
+    where per_run.n_choices < items.k
+    group by 1, 2, 3, 4
+
+),
+
 -- counting --------------------------------------------------------------------------------
 
 selections as (
@@ -68,7 +93,12 @@ shares as (
         answer_groups.n_refusals,
         answer_groups.n_invalid,
         coalesce(selections.selections, 0) as selections,
-        {{ safe_share('coalesce(selections.selections, 0)', 'answer_groups.runs') }} as share
+        {{ safe_share('coalesce(selections.selections, 0)', 'answer_groups.runs') }} as share,
+        answer_groups.runs + answer_groups.n_refusals + answer_groups.n_invalid as runs_all,
+        {{ safe_share('coalesce(selections.selections, 0)',
+                      '(answer_groups.runs + answer_groups.n_refusals + answer_groups.n_invalid)') }}
+            as share_of_all_runs,
+        case when answer_groups.task_kind = 'select' then coalesce(partial_runs.n_partial, 0) end as n_partial
 
     from answer_groups
     inner join measures
@@ -81,6 +111,11 @@ shares as (
         and selections.setting = answer_groups.setting
         and selections.value = measures.value
         and selections.measure = measures.measure
+    left join partial_runs
+        on partial_runs.study = answer_groups.study
+        and partial_runs.model = answer_groups.model
+        and partial_runs.item = answer_groups.item
+        and partial_runs.setting = answer_groups.setting
 
 ),
 
@@ -109,7 +144,10 @@ final as (
         share,
         case when task_kind in ('select', 'rate') then
             {{ average_rank('share', 'study, model, task, context, setting, measure, task_kind') }}
-        end as rank
+        end as rank,
+        runs_all,
+        share_of_all_runs,
+        n_partial
 
     from shares
 
