@@ -35,8 +35,9 @@ HUMAN_ORDER = ["us_representative", "ai_practitioners"]
 HUMAN_COLOURS = {"us_representative": OKABE_ITO[0], "ai_practitioners": OKABE_ITO[1]}
 
 #: T4 consistency classes, in reading order, with their Okabe-Ito colours.
-CONSISTENCY_LABELS = ["aligned", "almost", "misaligned"]
-CONSISTENCY_COLOURS = {"aligned": OKABE_ITO[2], "almost": OKABE_ITO[4], "misaligned": OKABE_ITO[5]}
+CONSISTENCY_LABELS = ["aligned", "almost", "misaligned", "tied"]
+CONSISTENCY_COLOURS = {"aligned": OKABE_ITO[2], "almost": OKABE_ITO[4], "misaligned": OKABE_ITO[5],
+                       "tied": "#BBBBBB"}
 
 RC = {
     "font.family": "DejaVu Sans",

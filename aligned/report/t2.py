@@ -10,6 +10,7 @@ from aligned.report.content import Section, TableOut
 from aligned.report.context import ReportContext, order_contexts, order_groups
 from aligned.report.data import pick
 from aligned.report.style import human_label
+from alignstats.marts.t2 import ALL_PAIRS
 
 
 def t2_importance(ctx: ReportContext) -> Section:
@@ -25,6 +26,7 @@ def t2_importance(ctx: ReportContext) -> Section:
         df = df[df["measure"] == measure]
         _t2_figure(ctx, sec, df, measure)
     _t2_alignment(ctx, sec)
+    rho_across_models(ctx, sec)
     return sec
 
 
@@ -88,13 +90,48 @@ def _t2_alignment(ctx: ReportContext, sec: Section) -> None:
     short = {"very_or_extremely": "very/extremely"}
     label = [c if m in ("extremely", None) else f"{c}, {short.get(m, m)}" for c, m in zip(shown["context"], measure)]
     order = order_contexts(shown["context"])
+    if ALL_PAIRS in order:  # the headline (the paper's Table II) first
+        order = [ALL_PAIRS] + [c for c in order if c != ALL_PAIRS]
     order = order + [f"{c}, {short.get(m, m)}" for c in order for m in sorted(set(measure)) if m != "extremely"]
     rows = ["model", "human_group"] if "human_group" in shown else ["model"]
     preview, fmt = rho_pivot(ctx, shown, rows, pd.Series(label, index=shown.index), order)
     sec.tables.append(TableOut("t2_alignment", table,
-                               "T2 alignment: Spearman's rho [confidence interval] between the model's and the "
-                               "human group's \"extremely important\" shares over the seven values, per context "
-                               "('all' = mean over contexts; \"very/extremely\" = the share rating it very or "
-                               "extremely important). The CSV has p-values and every setting.", preview=preview,
+                               "T2 alignment: Spearman's rho [95% BCa interval] between the model's and the "
+                               "human group's \"extremely important\" shares. 'all_pairs' is the headline, as in "
+                               "the paper's Table II: one correlation over every (context, value) pair at once "
+                               "(n_values in the CSV; its p-value fits that n). The other columns are detail: one "
+                               "correlation over the values per context, 'all' over the mean of the contexts' "
+                               "shares (\"very/extremely\" = the share rating it very or extremely important). "
+                               "The CSV has p-values and every setting.", preview=preview,
                                formats={"spearman_rho": "f2", "ci_low": "f2", "ci_high": "f2", "p_value": "p",
                                         "n_values": "int", **fmt}))
+
+
+def rho_across_models(ctx: ReportContext, sec: Section) -> None:
+    """The correlation over models of each model's rho with one human group against the other."""
+    res = ctx.wh.table("rho_across_models", ["task", "context", "measure", "models", "group_x", "group_y",
+                                             "spearman_rho", "p_value", "n_models"])
+    if not res.ok:
+        sec.notes.append(f"No across-models table: {res.note}.")
+        return
+    df = res.df
+    df = df[(df["task"] == "t2") & (df["measure"] == "extremely")]
+    if df.empty:
+        return
+    if "setting" in df:
+        df = df[df["setting"] == pick(df, "setting", ["original"])]
+    df = df.assign(_headline=(df["context"] != ALL_PAIRS)).sort_values(["_headline", "context", "models"])
+    table = df[[c for c in ("setting", "context", "models", "group_x", "group_y", "spearman_rho", "p_value",
+                            "n_models") if c in df]].reset_index(drop=True)
+    headline = table[(table["context"] == ALL_PAIRS) & (table["models"] == "all")]
+    if not headline.empty:
+        row = headline.iloc[0]
+        sec.facts.append((f"Across models ({human_label(row['group_x'])} vs {human_label(row['group_y'])})",
+                          f"Spearman {row['spearman_rho']:.2f} over {int(row['n_models'])} models"
+                          + (f", p = {row['p_value']:.3f}" if pd.notna(row["p_value"]) else "")))
+    sec.tables.append(TableOut("rho_across_models", table,
+                               "Across models: Spearman's rho, over the study's models, between each model's T2 rho "
+                               "with one human group and its rho with the other (the paper's -0.536 is this "
+                               "correlation for all_pairs over its robust models). models: all, or "
+                               "panel_groups_1_2 (t1_robustness panel groups 1 and 2).",
+                               {"spearman_rho": "f2", "p_value": "p", "n_models": "int"}))
