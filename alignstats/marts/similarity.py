@@ -7,6 +7,10 @@ mean over contexts: mart ``t2_importance_shares``). Every ordered pair of models
 included, so the mart pivots straight into a heatmap; rho runs over the
 values both models have a share for (``n_values``). A model whose shares
 are all equal has no rank order, so its rho is null, the diagonal too.
+
+T2 also has context ``all_pairs`` (``t2.ALL_PAIRS``): the vector of every
+(context, value) share at once -- 28 points in the shipped design -- the
+reading of the paper's Table II and of its Figure 7.
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ import pandas as pd
 from alignstats.marts.frames import FLOAT, INT, STR, conform
 from alignstats.marts.t1 import t1_shares
 from alignstats.marts.frames import require
-from alignstats.marts.t2 import T2_SHARE_COLUMNS
+from alignstats.marts.t2 import ALL_PAIRS, T2_SHARE_COLUMNS
 from alignstats import spearman
 
 MODEL_SIMILARITY = {
@@ -31,8 +35,10 @@ def share_vectors(selection_shares: pd.DataFrame, t2_shares: pd.DataFrame) -> pd
     t1 = t1_shares(selection_shares).assign(measure="selected")
     require(t2_shares, T2_SHARE_COLUMNS, "t2_importance_shares")
     t2 = t2_shares[t2_shares["measure"] == T2_MEASURE]
+    per_context = t2[~t2["is_pooled"].astype(bool)]
+    all_pairs = per_context.assign(value=per_context["context"] + " / " + per_context["value"], context=ALL_PAIRS)
     columns = ["study", "task", "setting", "context", "measure", "model", "value", "share"]
-    return pd.concat([t1[columns], t2[columns]], ignore_index=True)
+    return pd.concat([t1[columns], t2[columns], all_pairs[columns]], ignore_index=True)
 
 
 def model_similarity(selection_shares: pd.DataFrame, t2_shares: pd.DataFrame) -> pd.DataFrame:

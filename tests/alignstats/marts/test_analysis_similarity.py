@@ -39,7 +39,11 @@ def test_t2_per_context_and_pooled():
          ("banking", "Safety"): [E, E], ("banking", "Privacy"): [I, I], ("banking", "Fairness"): [E, I]}
     _, shares = b.combine(b.t2("s", "x", x), b.t2("s", "y", y))
     out = b.similarity(shares)
-    assert set(out["context"]) == {"medical", "banking", "all"} and set(out["measure"]) == {"extremely"}
+    assert set(out["context"]) == {"medical", "banking", "all", "all_pairs"} and set(out["measure"]) == {"extremely"}
+    # all_pairs: the six (context, value) shares at once, banking then medical in value order
+    pairs = out[(out["context"] == "all_pairs") & (out["model_a"] == "x") & (out["model_b"] == "y")].iloc[0]
+    x6, y6 = [.5, 1, 0] + [0, .5, 1], [.5, 0, 1] + [0, 1, .5]  # banking Fairness, Privacy, Safety; medical ...
+    assert (pairs["spearman_rho"], pairs["n_values"]) == (pytest.approx(stats.spearmanr(x6, y6).statistic), 6)
     row = out[(out["context"] == "all") & (out["model_a"] == "x") & (out["model_b"] == "y")].iloc[0]
     # pooled (Safety, Privacy, Fairness): x (.5, .75, .25), y (.75, .5, .25)
     assert row["spearman_rho"] == pytest.approx(stats.spearmanr([.5, .75, .25], [.75, .5, .25]).statistic)
