@@ -2,9 +2,11 @@
 
 Modules: correlation (Spearman, Lin's CCC, calibration slope), sets
 (Jaccard, top-k, threshold sets), bootstrap (replicate-clustered
-intervals, vectorised over resamples), figures (shares rebuilt from per-run
+intervals, vectorised over resamples: percentile, BCa with a jackknife over
+clusters, and Wilson for single shares), figures (shares rebuilt from per-run
 hits for every resample at once), distribution (ordinal answer similarity), robustness (T1
-order robustness) and consistency (T4 vs implied ranks).
+order robustness, and the paper's panel-relative groups) and consistency (T4 vs
+implied ranks under each tie rule; fully tied contexts are "tied"; T3-implied scores).
 """
 
 from alignstats.bootstrap import (
