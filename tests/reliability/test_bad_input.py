@@ -408,6 +408,7 @@ def _dump_for_docs(case: Case, argv: list[str], line: str, code: int, fmt: dict[
         for k, v in fmt.items():
             if v:
                 text = text.replace(v, f"<{k}>")
+        text = text.encode("unicode_escape").decode("ascii") if any(ord(c) < 32 for c in text) else text
         return re.sub(r"\(python[^)]*\)|\([^()]*/python3?[.\d]* -c [^)]*\)", "(<holder>)", text)
 
     with open(out, "a", encoding="utf-8") as f:
