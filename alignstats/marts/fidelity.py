@@ -54,7 +54,7 @@ from scipy import stats as sps
 from alignstats.marts.frames import FLOAT, INT, STR, conform, require
 from alignstats.marts.hits import hit_matrices
 from alignstats.marts.t1 import selection_matrices, t1_shares
-from alignstats.marts.t2 import T2_SHARE_COLUMNS, human_t2_long
+from alignstats.marts.t2 import ALL_PAIRS, T2_SHARE_COLUMNS, human_t2_long
 from alignstats.marts.t3 import SIDE_COLUMNS, T3_SHARE_COLUMNS, human_t3_long
 from alignstats import (calibration_slope, figures_from_counts, interval, jackknife_counts, lins_ccc, resample_counts,
                              spearman)
@@ -255,6 +255,14 @@ def _t2_rows(t2_shares: pd.DataFrame, choices: pd.DataFrame, human_t2: pd.DataFr
             base = {"study": study, "model": model, "task": task, "context": context, "human_group": group,
                     "task_kind": "rate", "setting": setting, "measure": T2_MEASURE, "n_replicates": n_replicates}
             rows.append(_row(base, point[common], ref[common], boot, [position[(context, v)] for v in common]))
+        # all_pairs: every (context, value) figure at once against the group's per-context figures
+        per_context = model_rows[~is_pooled].set_index(["context", "value"])["share"].astype(float)
+        for group, ref in human[human["context"].isin(contexts)].groupby("group", sort=False):
+            ref = ref.set_index(["context", "value"])["human_share"]
+            common = [pair for pair in per_context.index if pair in ref.index]
+            base = {"study": study, "model": model, "task": task, "context": ALL_PAIRS, "human_group": group,
+                    "task_kind": "rate", "setting": setting, "measure": T2_MEASURE, "n_replicates": n_replicates}
+            rows.append(_row(base, per_context[common], ref[common], boot, [position[pair] for pair in common]))
     return rows
 
 

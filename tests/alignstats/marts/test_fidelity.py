@@ -119,8 +119,13 @@ def test_t2_per_context_and_pooled_figures():
     answers, shares = b.combine(b.t2("s", "m", RATINGS))
     out = b.fidelity(shares, b.choices(answers), pd.DataFrame(columns=HUMAN_T1.columns), HUMAN_T2, EMPTY_T3,
                            b.measures_for(shares), n_resamples=100, seed=1)
-    assert sorted(out["context"]) == ["all", "banking", "medical"]
+    assert sorted(out["context"]) == ["all", "all_pairs", "banking", "medical"]
     model = {**T2_MODEL, "all": [(m + k) / 2 for m, k in zip(T2_MODEL["medical"], T2_MODEL["banking"])]}
+    # all_pairs: the 8 (context, value) figures at once against the per-context human figures
+    pairs = out[out["context"] == "all_pairs"].iloc[0]
+    rho, slope, ccc = _by_formula(T2_MODEL["medical"] + T2_MODEL["banking"], T2_HUMAN["medical"] + T2_HUMAN["banking"])
+    assert (pairs["spearman_rho"], pairs["slope"], pairs["lins_ccc"], pairs["n_values"]) == pytest.approx(
+        (rho, slope, ccc, 8))
     for context in ("medical", "banking", "all"):
         row = out[out["context"] == context].iloc[0]
         rho, slope, ccc = _by_formula(model[context], T2_HUMAN[context])
@@ -130,7 +135,7 @@ def test_t2_per_context_and_pooled_figures():
             assert row[f"{name}_ci_low"] <= row[f"{name}_ci_high"]
     # rho and its interval are t2_human_alignment's (same draws)
     t2 = b.t2_alignment(shares, b.choices(answers), HUMAN_T2, b.measures_for(shares), n_resamples=100, seed=1)
-    for context in ("medical", "banking", "all"):
+    for context in ("medical", "banking", "all", "all_pairs"):
         mine = out[out["context"] == context].iloc[0]
         theirs = t2[(t2["context"] == context) & (t2["measure"] == "extremely")].iloc[0]
         assert (mine["spearman_rho_ci_low"], mine["spearman_rho_ci_high"]) == pytest.approx(
