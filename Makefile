@@ -28,7 +28,7 @@ demo-real: $(STAMP)
 	$(BIN)/aligned demo --real --replicates 1
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

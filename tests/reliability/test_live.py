@@ -88,7 +88,8 @@ def test_status_and_sql_succeed_repeatedly_during_a_collect_and_the_counts_grow(
         out, err = proc.communicate(timeout=90)
     assert running, "the collect ended before the readers were done; nothing was proven"
     assert proc.returncode == 130, err
-    assert seen == sorted(seen) and seen[-1] > seen[0] > 0, seen  # readers saw the counts grow
+    # readers saw the counts grow (the first read may come before the first flush: 0 is allowed there)
+    assert seen == sorted(seen) and seen[-1] > seen[0] and seen[-1] > 0, seen
     assert "being collected" in st.out and "per minute" in st.out and "ETA" in st.out  # live progress
     rows, keys, planned = _ok(db)
     assert seen[-1] <= rows == keys < planned == 1000
