@@ -127,6 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--study", type=_study, help="study name (default: the experiment file's)")
     p.add_argument("--experiment", type=Path, help="the design (default: the shipped study)")
 
+    p = sub.add_parser("reference", help="record an experiment file's human reference (reference:) in a database")
+    p.add_argument("experiment", type=Path)
+    _db_arg(p)
+    p.add_argument("--study", type=_study, help="the study's name in the database (default: the file's)")
+
     p = sub.add_parser("simulate", help=f"serve the {SIM_NOTE} (OpenAI chat-completions API) on 127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--latency-ms", type=float, default=0.0)
@@ -255,8 +260,21 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
     from collector.config import load_experiment
     from collector.importer import import_file
     exp = with_overrides(load_experiment(args.experiment), study=args.study)
-    n_new, n_seen = import_file(args.file, _db(args), exp)
+    # the reference is recorded only from an experiment file the user names: the shipped study's
+    # figures do not belong to whatever study an import without --experiment goes into
+    on_reference = ((lambda line: console.print(line, highlight=False, soft_wrap=True))
+                    if args.experiment is not None else None)
+    n_new, n_seen = import_file(args.file, _db(args), exp, on_reference=on_reference)
     console.print(f"imported {n_new:,} answers into study {exp.study!r} ({n_seen:,} already present, skipped)")
+    return 0
+
+
+def cmd_reference(args: argparse.Namespace, console: Console) -> int:
+    from collector.collect import with_overrides
+    from collector.config import load_experiment
+    from collector.reference import record_for_database
+    exp = with_overrides(load_experiment(args.experiment), study=args.study)
+    console.print(record_for_database(exp, _db(args)).line(), highlight=False, soft_wrap=True)
     return 0
 
 
@@ -324,7 +342,7 @@ def cmd_docs(args: argparse.Namespace, console: Console) -> int:
 
 
 COMMANDS = {
-    "collect": cmd_collect, "plan": cmd_plan, "status": cmd_status, "import": cmd_import,
+    "collect": cmd_collect, "plan": cmd_plan, "status": cmd_status, "import": cmd_import, "reference": cmd_reference,
     "simulate": cmd_simulate, "demo": cmd_demo, "build": cmd_build, "report": cmd_report, "sql": cmd_sql,
     "validate": cmd_validate, "docs": cmd_docs,
 }

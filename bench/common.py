@@ -96,6 +96,7 @@ def experiment_data(base_url: str, concurrency: int, replicates: int, study: str
     data["models"] = [{"name": "bench" if models == 1 else f"bench-{n}", "provider": "openai", "model": "bench",
                        "base_url": base_url, "concurrency": concurrency, "max_attempts": max_attempts,
                        "timeout_s": timeout_s, **({"rpm": rpm} if rpm else {})} for n in range(models)]
+    data.pop("reference", None)  # bench.yaml has no CSV beside it; a benchmark measures answers
     return data
 
 

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, \
     TimeRemainingColumn
 
-from collector import journal, store
+from collector import journal, reference, store
 from collector.config import Experiment
 from collector.design import Design
 from collector.errors import LockedError
@@ -59,6 +59,7 @@ def collect(exp: Experiment, db_path: str | Path, opts: CollectOptions, env: Map
     resolved = resolve_models(exp, opts.models, env, simulator_url)
     names = [m.name for m in resolved]
     check_plan_size(design, names)  # bounded memory: refuse a plan too large to work out (plan.py)
+    ref = reference.load_reference(exp, design)  # checked before anything is written
     db_path = Path(db_path)
     run = store.new_run(opts.kind, exp.study, exp.file_hash, {
         "models": names, "replicates": exp.replicates, "concurrency": opts.concurrency,
@@ -67,7 +68,7 @@ def collect(exp: Experiment, db_path: str | Path, opts: CollectOptions, env: Map
               for m in resolved]
     orphans = journal.claim_orphans(db_path) if opts.store_enabled else []
     try:
-        keys, total_planned, seen_rowid = _prepare(db_path, design, models, names, console)
+        keys, total_planned, seen_rowid = _prepare(db_path, design, models, names, console, ref)
         for path, _ in orphans:  # answers of a run that ended before its journal reached the file
             keys -= journal.ok_keys(journal.read_lines(path)[0])
     except BaseException:
@@ -102,8 +103,9 @@ def collect(exp: Experiment, db_path: str | Path, opts: CollectOptions, env: Map
 
 
 def _prepare(db_path: Path, design: Design, models: list[dict], names: list[str],
-             console: Console) -> tuple[set[str], int, int]:
-    """Migrate the file and record the design, then read what is left: (pending keys, planned, max rowid).
+             console: Console, ref: reference.LoadedReference | None = None) -> tuple[set[str], int, int]:
+    """Migrate the file, record the design and the human reference, then read what is left:
+    (pending keys, planned, max rowid).
 
     If another process holds the file (a notebook's read-only connection), a study whose design
     and models are already recorded is read read-only and collected all the same: the answers
@@ -123,10 +125,15 @@ def _prepare(db_path: Path, design: Design, models: list[dict], names: list[str]
             con.close()
             raise LockedError(f"{exc}; the study's design or models are not recorded yet, which needs the file "
                               f"for a moment") from None
+        if ref is not None:
+            console.print(f"reference: not recorded (the file is held); run `aligned reference "
+                          f"{exp.source_path} --db {db_path}` later", highlight=False, soft_wrap=True)
     else:
         try:
             store.init_schema(con)
             store.record_design(con, design, models)
+            if ref is not None:
+                console.print(reference.record_reference(con, ref).line(), highlight=False, soft_wrap=True)
         except BaseException:
             con.close()
             raise

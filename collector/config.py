@@ -135,6 +135,60 @@ class RankTask(_TaskBase):
 Task = Annotated[SelectTask | RateTask | TradeoffTask | RankTask, Field(discriminator="kind")]
 
 
+#: ids of reference groups and published statistics: lower snake case, as in every table
+IDENTIFIER_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+class ReferenceGroup(_Strict):
+    """A human group the reference figures describe (docs/experiment-file.md, `reference:`)."""
+
+    label: str = Field(min_length=1)
+    n: int = Field(gt=0)  # respondents
+
+
+class PublishedFigure(_Strict):
+    """A published model-side result the report may compare with ("78% of 192 ...")."""
+
+    task: str
+    statistic: str = Field(pattern=IDENTIFIER_PATTERN)
+    value: float
+    n: int | None = Field(default=None, gt=0)
+    text: str = ""
+
+
+class ReferenceSpec(_Strict):
+    """The ``reference:`` block: provenance, groups and the long-format CSV files of human figures.
+
+    The files are read and checked against the design by :mod:`collector.reference` when the
+    experiment is recorded in a database; a reference is never part of the design.
+    """
+
+    citation: str = Field(min_length=1)
+    caveats: str = ""
+    groups: dict[str, ReferenceGroup] = Field(min_length=1)
+    files: tuple[str, ...] = Field(min_length=1)
+    published: tuple[PublishedFigure, ...] = ()
+
+    @field_validator("groups")
+    @classmethod
+    def _group_ids(cls, v: dict[str, ReferenceGroup]) -> dict[str, ReferenceGroup]:
+        for gid in v:
+            if not isinstance(gid, str) or not re.fullmatch(IDENTIFIER_PATTERN, gid):
+                raise ValueError(f"group id {gid!r} must be lower snake case (a-z, 0-9, _; starting with a "
+                                 "letter), e.g. us_representative")
+        return v
+
+    @field_validator("files")
+    @classmethod
+    def _file_names(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for f in v:
+            if not f.strip():
+                raise ValueError("an empty file name; list the CSV files, e.g. [my_study.reference.csv]")
+        if len(set(v)) != len(v):
+            raise ValueError("a file is listed twice; list each once")
+        return v
+
+
 def _json_value(x: Any, where: str) -> None:
     """Refuse anything the request body cannot carry as standard JSON (dates, sets, NaN, ...)."""
     if x is None or isinstance(x, (bool, int, str)):
@@ -219,6 +273,7 @@ class Experiment(_Strict):
     scales: dict[str, tuple[ScaleLevel, ...]] = Field(default_factory=dict)
     tasks: dict[str, Task] = Field(min_length=1)
     models: tuple[ModelSpec, ...] = ()
+    reference: ReferenceSpec | None = None  # human figures; not part of the design
 
     # filled by load_experiment, not part of the YAML
     source_path: str | None = Field(default=None, exclude=True)
@@ -316,6 +371,11 @@ class Experiment(_Strict):
             for sname, spec in task.settings.items():
                 if spec.labels == "synonyms" and not isinstance(task, SelectTask):
                     raise ValueError(f"{where}.settings.{sname}.labels: synonyms only apply to select tasks")
+        if self.reference is not None:
+            for n, pub in enumerate(self.reference.published):
+                if pub.task not in self.tasks:
+                    raise ValueError(f"reference.published[{n}].task: unknown task {pub.task!r}; "
+                                     f"use one of {', '.join(self.tasks)}")
         return self
 
     # --- convenience -----------------------------------------------------

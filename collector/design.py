@@ -67,6 +67,23 @@ class Item:
 
 
 @dataclass(frozen=True)
+class TaskVocabulary:
+    """What a task's reference figures may name (collector.reference checks each CSV row against it).
+
+    ``values`` maps a lower-cased value name to the design's spelling; ``option_ordinals`` maps a
+    scale level key to its ordinal (empty for select and rank tasks, whose figures name no option);
+    ``conflicts`` holds each trade-off pair as declared (either direction is accepted).
+    """
+
+    task: str
+    kind: str
+    contexts: frozenset[str]
+    values: dict[str, str]
+    option_ordinals: dict[str, int]
+    conflicts: frozenset[frozenset[str]]
+
+
+@dataclass(frozen=True)
 class Setting:
     task: str
     setting: str
@@ -103,6 +120,31 @@ class Design:
     @cached_property
     def item_settings(self) -> list[tuple[Item, Setting]]:
         return [(i, s) for i in self.items for s in self.settings_of(i.task)]
+
+    @cached_property
+    def vocabulary(self) -> dict[str, TaskVocabulary]:
+        """Per task: the contexts, values, option keys and conflicts reference figures may name."""
+        out: dict[str, TaskVocabulary] = {}
+        for task in self.exp.tasks:
+            items = [i for i in self.items if i.task == task]
+            kind = items[0].kind if items else self.exp.tasks[task].kind
+            values: dict[str, str] = {}
+            ordinals: dict[str, int] = {}
+            conflicts: set[frozenset[str]] = set()
+            for i in items:
+                if kind == "rate" and i.value:
+                    values[i.value.lower()] = i.value
+                elif kind == "tradeoff" and i.value_a and i.value_b:
+                    values[i.value_a.lower()] = i.value_a
+                    values[i.value_b.lower()] = i.value_b
+                    conflicts.add(frozenset((i.value_a, i.value_b)))
+                else:  # select, rank: the values the options stand for
+                    values.update({o.value.lower(): o.value for o in i.options if o.value})
+                if kind in ("rate", "tradeoff"):
+                    ordinals.update({o.key: o.ordinal for o in i.options})
+            out[task] = TaskVocabulary(task, kind, frozenset(i.context for i in items if i.context), values,
+                                       ordinals, frozenset(conflicts))
+        return out
 
     @cached_property
     def design_hash(self) -> str:

@@ -17,11 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
-from collector import __version__, journal, store
+from collector import __version__, journal, reference, store
 from collector.config import MODEL_NAME_PATTERN, Experiment
 from collector.design import Design
 from collector.errors import UserError
@@ -158,8 +159,13 @@ def _load_fast(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
     return True
 
 
-def import_file(path: str | Path, db_path: str | Path, exp: Experiment) -> tuple[int, int]:
-    """Validate and append the records of ``path``; return (rows added, records already present)."""
+def import_file(path: str | Path, db_path: str | Path, exp: Experiment,
+                on_reference: Callable[[str], None] | None = None) -> tuple[int, int]:
+    """Validate and append the records of ``path``; return (rows added, records already present).
+
+    With ``on_reference`` (the CLI passes it when given an experiment file), the study's human
+    reference is checked first and recorded with the design; the one-line outcome goes to it.
+    """
     path = Path(path)
     if not path.exists():
         raise UserError(f"{path}: no such file")
@@ -168,6 +174,7 @@ def import_file(path: str | Path, db_path: str | Path, exp: Experiment) -> tuple
     if path.suffix.lower() not in (".jsonl", ".ndjson", ".json", ".csv"):
         raise UserError(f"{path}: unknown file type {path.suffix!r}; use .jsonl (one JSON object per line) or .csv")
     design = Design(exp)
+    ref = reference.load_reference(exp, design) if on_reference is not None else None
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -176,7 +183,7 @@ def import_file(path: str | Path, db_path: str | Path, exp: Experiment) -> tuple
         raise UserError(f"{path}: the file is empty; nothing imported")
     file_hash = hashlib.sha256(data).hexdigest()
     if path.suffix.lower() in (".jsonl", ".ndjson") and _is_journal(data):
-        return import_journal(path, data, db_path, exp, file_hash)
+        return import_journal(path, data, db_path, exp, file_hash, on_reference)
     # DuckDB's readers take a file name as a glob ('ans[12].jsonl' reads ans1.jsonl, 'ans*.jsonl' every match):
     # they read a private copy of exactly the bytes read and hashed above, under a name with no glob characters
     with tempfile.TemporaryDirectory(prefix="aligned-import-") as tmp:
@@ -189,6 +196,7 @@ def import_file(path: str | Path, db_path: str | Path, exp: Experiment) -> tuple
     try:
         store.init_schema(con)
         store.record_design(con, design, [{"model": m, "provider": "import"} for m in models])
+        _record_reference(con, ref, on_reference)
         _replay_orphans(con, db_path)
         run_id = store.start_run(con, "import", exp.study, exp.file_hash, {"file": str(path), "sha256": file_hash,
                                                                          "bytes": len(data),
@@ -263,7 +271,7 @@ def _is_journal(data: bytes) -> bool:
 
 
 def import_journal(path: Path, data: bytes, db_path: str | Path, exp: Experiment,
-                   file_hash: str) -> tuple[int, int]:
+                   file_hash: str, on_reference: Callable[[str], None] | None = None) -> tuple[int, int]:
     """Put a collector's journal (copied from another machine, or left by a run) into the database.
 
     Its rows keep their run, ids and timestamps; every answer must belong to ``exp``'s design
@@ -271,6 +279,7 @@ def import_journal(path: Path, data: bytes, db_path: str | Path, exp: Experiment
     Answers already in the database are skipped, so nothing is stored -- or asked -- twice.
     """
     design = Design(exp)
+    ref = reference.load_reference(exp, design) if on_reference is not None else None
     lines = journal.split_lines(data)  # the bytes read and hashed, not a second read of the file
     items = {i.item for i in design.items}
     settings = {(s.task, s.setting) for s in design.settings}
@@ -308,6 +317,7 @@ def import_journal(path: Path, data: bytes, db_path: str | Path, exp: Experiment
     try:
         store.init_schema(con)
         store.record_design(con, design, list(models.values()))
+        _record_reference(con, ref, on_reference)
         _replay_orphans(con, db_path)
         run_id = store.start_run(con, "import", exp.study, exp.file_hash,
                                  {"file": str(path), "sha256": file_hash, "records": n_answers, "journal": True})
@@ -322,6 +332,12 @@ def import_journal(path: Path, data: bytes, db_path: str | Path, exp: Experiment
     finally:
         con.close()
     return added, n_answers - added
+
+
+def _record_reference(con: duckdb.DuckDBPyConnection, ref: reference.LoadedReference | None,
+                      on_reference: Callable[[str], None] | None) -> None:
+    if ref is not None and on_reference is not None:
+        on_reference(reference.record_reference(con, ref).line())
 
 
 def _replay_orphans(con: duckdb.DuckDBPyConnection, db_path: str | Path) -> None:

@@ -358,6 +358,46 @@ def m002_runs_host_pid(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("alter table raw.runs add column if not exists pid integer")
 
 
+@migration
+def m003_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """A study's human reference (the experiment file's `reference:`), append-only: each load is a
+    set of rows with one recorded_at, and the latest load per study is current (collector.reference)."""
+    con.execute("""
+        create table if not exists raw.reference_groups (
+            study          varchar not null,
+            human_group    varchar not null,   -- group id under reference.groups
+            label          varchar not null,
+            n_respondents  integer not null,
+            citation       varchar not null,   -- provenance of the figures (the load's, on every row)
+            caveats        varchar,
+            recorded_at    timestamp not null  -- the load's time: the same on every row of a load
+        );
+        create table if not exists raw.reference_figures (
+            study          varchar not null,
+            human_group    varchar not null,
+            task           varchar not null,
+            context        varchar,            -- null: pooled over contexts, or a task without contexts
+            value          varchar not null,   -- trade-offs: the side the _a options refer to
+            value_b        varchar,            -- trade-offs only
+            options        varchar,            -- option keys sorted by the scale's ordinal, joined by '+'; null: select/rank
+            share          double not null,    -- share of the group's respondents, 0..1
+            n_respondents  integer not null,   -- respondents behind the figure (the group's n when the CSV leaves it empty)
+            source_file    varchar not null,   -- as listed under reference.files
+            source_sha256  varchar not null,   -- sha256 of that file's bytes
+            recorded_at    timestamp not null
+        );
+        create table if not exists raw.reference_published (
+            study        varchar not null,
+            task         varchar not null,
+            statistic    varchar not null,
+            value        double not null,
+            n            integer,
+            text         varchar,
+            recorded_at  timestamp not null
+        );
+    """)
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _VERSION_DDL = """
