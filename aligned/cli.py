@@ -243,9 +243,13 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     from collector.collect import with_overrides
     from collector.config import load_experiment
     from aligned.overview import print_plan
+    from collector.reference import load_reference
     exp = with_overrides(load_experiment(args.experiment), args.replicates)
     models = [m.strip() for m in args.models.split(",")] if args.models else None
+    ref = load_reference(exp)  # a dry run refuses what collect would refuse
     print_plan(exp, models, Console())
+    if ref is not None:
+        console.print(f"reference: {ref.summary()} checked against the design", highlight=False, soft_wrap=True)
     return 0
 
 

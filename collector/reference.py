@@ -148,7 +148,6 @@ def _read_figures(path: Path, name: str, data: bytes, groups: dict, vocab: dict[
             raise UserError(f"{path}: line 1: column {c!r} is missing; the header needs at least "
                             f"{', '.join(REQUIRED_COLUMNS)}")
     out: list[Figure] = []
-    line = 1
     try:
         for row in reader:
             line = reader.line_num
@@ -201,7 +200,8 @@ def _figure(path: Path, line: int, r: dict[str, str], name: str, sha: str, group
                       f"use one of {', '.join(sorted(tv.values.values()))}")
         if frozenset((value, value_b)) not in tv.conflicts:
             pairs = "; ".join(" vs ".join(sorted(c)) for c in sorted(tv.conflicts, key=sorted))
-            raise bad("value_b", f"{value} vs {value_b} is not a conflict of task {task}", f"use a declared pair: {pairs}")
+            raise bad("value_b", f"{value} vs {value_b} is not a conflict of task {task}",
+                      f"use a declared pair: {pairs}")
     elif value_b_raw:
         raise bad("value_b", f"only trade-off figures name a second value (task {task} is {tv.kind})", "leave it empty")
     options = _options(r.get("options", ""), tv, bad)

@@ -378,3 +378,22 @@ def test_import_records_the_reference_only_from_a_named_experiment_file(tmp_path
     assert main(["import", str(answers), "--db", str(db2), "--experiment", str(p)]) == 0
     assert "reference: 1 figure for 2 groups recorded for study refstudy" in capsys.readouterr().err
     assert _counts(db2) == (2, 1, 0, 1)
+
+
+def test_plan_checks_the_reference(tmp_path, capsys):
+    p = _study(tmp_path, GOOD_ROWS + ["us,t2,,Privacy,,very,0.5,"])
+    assert main(["plan", str(p)]) == 2
+    assert "options 'very': 'very' is not an option key of task t2's scale" in capsys.readouterr().err
+    _study(tmp_path)
+    assert main(["plan", str(p)]) == 0
+    assert "reference: 5 figures for 2 groups checked against the design" in capsys.readouterr().err
+
+
+def test_demo_records_the_shipped_reference(tmp_path):
+    from aligned.demo import run_demo
+    db = tmp_path / "demo.duckdb"
+    assert run_demo(db, replicates=1, progress=False, console=Console(quiet=True), build=False, report=False) == 0
+    n = len(load_reference(load_experiment()).figures)
+    assert _counts(db) == (2, n, 1, 1)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select distinct study from raw.reference_figures").fetchall() == [("are_we_aligned",)]
