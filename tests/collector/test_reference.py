@@ -397,3 +397,18 @@ def test_demo_records_the_shipped_reference(tmp_path):
     assert _counts(db) == (2, n, 1, 1)
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("select distinct study from raw.reference_figures").fetchall() == [("are_we_aligned",)]
+
+
+def test_importing_a_journal_with_an_experiment_file_records_the_reference(tmp_path, capsys):
+    import json
+
+    from collector.design import Design
+    from tests.aligned.warehouse.conftest import response_row
+    p = _study(tmp_path, [r for r in GOOD_ROWS if ",t1," in r], tasks=("t1",), models=MODELS)
+    row = response_row(Design(load_experiment(p)), "m", "t1", "original", 1, "Safety")
+    journal = tmp_path / "run.jsonl"
+    journal.write_text(json.dumps(row, default=str) + "\n")
+    db = tmp_path / "j.duckdb"
+    assert main(["import", str(journal), "--db", str(db), "--experiment", str(p)]) == 0
+    assert "reference: 1 figure for 2 groups recorded for study refstudy" in capsys.readouterr().err
+    assert _counts(db) == (2, 1, 0, 1)
