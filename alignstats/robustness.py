@@ -1,8 +1,10 @@
-"""Robustness of one model's T1 answers to the order of the value list.
+"""Robustness of one model's answers to a select task (pick k of n values) to the order of the list.
 
 Input: a values x settings frame of selection counts -- how many of the
 ``n_runs`` runs of each setting (original, reversed, shuffled in the
-study; any two or more columns work) put the value in the top 5.
+study; any two or more columns work) put the value among their k picks.
+k is the task's own (``k`` in the experiment file, ``stg_raw__items.k``):
+every function that needs it takes it as an argument, none assumes one.
 
 Measures
 --------
@@ -10,29 +12,41 @@ Measures
   across settings (sample stdev, ddof=1, as pandas' and Excel's STDEV),
   averaged over values.  In counts (runs), as the study reports it.
 * ``top_k_jaccard``: mean over pairs of settings of the Jaccard similarity
-  of their top-5 sets (``sets.top_k``: exactly 5 values, ties broken by
-  value name).
+  of their top-k sets (``sets.top_k``: exactly k values, ties broken by
+  value name).  The mart column keeps the name ``top5_jaccard``.
 * ``majority_jaccard``: the same for the sets of values selected in
   >= 70% of runs (``sets.at_least``).  A pair whose two sets are both
   empty has no Jaccard (NaN) and is left out of the mean; NaN if all are.
 
 Grouping (``robustness_group``)
 -------------------------------
-    high   top-5 Jaccard >= 0.75 and count stdev <= 6% of n_runs (3 of 50)
-    low    top-5 Jaccard <  0.5  or  count stdev >  16% of n_runs (8 of 50)
+    high   top-k Jaccard >= 0.75 and count stdev <= 6% of n_runs
+    low    top-k Jaccard <  0.5  or  count stdev >  16% of n_runs
     medium otherwise
 
-Why these numbers: two top-5 sets drawn from 12 values that differ in one
-value have Jaccard 4/6 = 0.67, in two values 3/7 = 0.43.  With three
-settings, a mean of >= 0.75 allows at most one setting to swap a single
-value ((1 + 0.67 + 0.67) / 3 = 0.78); below 0.5 the sets typically differ
-in two or more values.  For the stdev: sampling noise alone gives a count
-a standard deviation of sqrt(n p (1 - p)) -- at most 3.5 of 50 runs
-(p = 0.5) and about 2.1 at p = 0.1 or 0.9 -- so a mean of <= 3 of 50 is
-what a model behaving identically in every setting shows, while > 8 of
-50, more than twice that noise ceiling, means the order of the list
-moves what the model picks.  The stdev thresholds are shares of n_runs so
-that they carry over to other run counts.
+The rule, in terms of k, the number of values and the runs per setting:
+
+* Jaccard.  Two top-k sets that differ in d of their k values have
+  Jaccard (k - d) / (k + d), whatever the number of values offered.  Below
+  0.5 means d > k / 3: on average a pair of settings disagrees on more
+  than a third of the picks, for any k.  At least 0.75 means d <= k / 7
+  per pair; with three settings, one setting swapping a single value
+  gives a mean of 1 - 4 / (3 (k + 1)), which reaches 0.75 only for k >= 5,
+  so with fewer picks (k = 3, say) "high" needs the same set in every
+  setting.  Two sets drawn at random from n values share k^2 / n values
+  on average, so the Jaccard a model shows by chance rises with k / n:
+  compare models of one study (same k and n), as ``panel_groups`` does.
+* Count stdev, as a share of n_runs (the runs per setting, i.e. the
+  study's replicates).  A model whose chance p of picking a value is the
+  same in every setting still shows a count stdev of sqrt(n_runs p (1 - p))
+  from sampling alone, i.e. a share of at most 0.5 / sqrt(n_runs) (p = 0.5)
+  and about 0.3 / sqrt(n_runs) at p = 0.1 or 0.9.  The thresholds sit
+  below (6%) and above twice (16%) that noise for the runs the rule was
+  set for (0.5 / sqrt(n_runs) = 7% at 50 runs).  With fewer runs the noise
+  share grows (11% at 20 runs, 29% at 3): a model with no order effect can
+  miss "high", and below 10 runs (0.5 / sqrt(10) = 16%) land in "low", by
+  chance -- read the groups of a small study with that in mind, or use
+  ``panel_groups``, which is relative to the study's own panel.
 
 Panel-relative grouping (``panel_groups``)
 ------------------------------------------
@@ -40,7 +54,7 @@ The study grouped its models relative to the panel it tested rather than
 by fixed thresholds.  The rule here, for the models of one study: two
 criteria --
 
-    (a) perfect top-5 Jaccard: every setting's top 5 is the same set (1.0);
+    (a) perfect top-k Jaccard: every setting's top k is the same set (1.0);
     (b) above-average robustness: count stdev at or below the panel's mean
         count stdev (the mean over the models with figures);
 
@@ -68,7 +82,6 @@ __all__ = [
     "HIGH",
     "MEDIUM",
     "LOW",
-    "TOP_K",
     "MAJORITY_THRESHOLD",
     "HIGH_MIN_TOP5_JACCARD",
     "LOW_TOP5_JACCARD_BELOW",
@@ -87,7 +100,6 @@ HIGH = "high"
 MEDIUM = "medium"
 LOW = "low"
 
-TOP_K = 5
 MAJORITY_THRESHOLD = 0.7
 
 HIGH_MIN_TOP5_JACCARD = 0.75
@@ -118,6 +130,11 @@ def _check_counts(counts: pd.DataFrame, n_runs: int | None = None) -> None:
             raise ValueError(f"a count exceeds n_runs={n_runs}")
 
 
+def _check_k(k: int) -> None:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k (the task's number of picks) must be an integer >= 1, got {k!r}")
+
+
 def _mean_pairwise_jaccard(sets: list[frozenset[str]]) -> float:
     scores = [jaccard(a, b) for a, b in itertools.combinations(sets, 2)]
     if all(np.isnan(scores)):
@@ -133,9 +150,10 @@ def count_stdev(counts: pd.DataFrame, ddof: int = 1) -> float:
     return float(counts.astype(float).std(axis=1, ddof=ddof).mean())
 
 
-def top_k_jaccard(counts: pd.DataFrame, k: int = TOP_K) -> float:
-    """Mean pairwise Jaccard of the settings' top-k sets."""
+def top_k_jaccard(counts: pd.DataFrame, k: int) -> float:
+    """Mean pairwise Jaccard of the settings' top-k sets (k: the task's number of picks)."""
     _check_counts(counts)
+    _check_k(k)
     return _mean_pairwise_jaccard(
         [top_k(counts[setting].to_dict(), k) for setting in counts.columns]
     )
@@ -166,11 +184,11 @@ def robustness_group(top5_jaccard: float, count_stdev: float, n_runs: int) -> st
     return MEDIUM
 
 
-def robustness_summary(counts: pd.DataFrame, n_runs: int) -> RobustnessSummary:
-    """All three measures and the group for one model."""
+def robustness_summary(counts: pd.DataFrame, n_runs: int, k: int) -> RobustnessSummary:
+    """All three measures and the group for one model; k is the task's number of picks."""
     _check_counts(counts, n_runs)
     stdev = count_stdev(counts)
-    top5 = top_k_jaccard(counts)
+    top5 = top_k_jaccard(counts, k)
     return RobustnessSummary(
         count_stdev=stdev,
         top5_jaccard=top5,

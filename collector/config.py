@@ -36,6 +36,11 @@ MAX_YAML_DEPTH = 32
 MAX_REPLICATES = 100_000
 #: study names, model names: the same patterns apply to the file, the CLI flags and imported records
 STUDY_PATTERN = r"^[a-z][a-z0-9_]*$"
+# Context names the warehouse gives rows of its own: `all` (dbt var pooled_context_label, figures
+# pooled over contexts), `general` (var no_context_label, a task without contexts) and `all_pairs`
+# (the T2 row over every (context, value) pair, alignstats.marts.t2.ALL_PAIRS). A study's context
+# of that name would be mixed up with them, so the loader refuses it (tests check the vars agree).
+RESERVED_CONTEXT_NAMES = ("all", "general", "all_pairs")
 MODEL_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$"
 #: the placeholders each task kind fills in its prompt (collector.design fills them, plan.render sends them)
 PLACEHOLDERS: dict[str, frozenset[str]] = {
@@ -305,6 +310,9 @@ class Experiment(_Strict):
         for c in self.contexts:
             if not re.fullmatch(r"[a-z][a-z0-9_]*", c):
                 raise ValueError(f"contexts: context name {c!r} must be lower snake case")
+            if c in RESERVED_CONTEXT_NAMES:
+                raise ValueError(f"contexts: {c!r} is a name the warehouse reserves for its own rows "
+                                 f"({', '.join(RESERVED_CONTEXT_NAMES)}); rename the context, e.g. {c + '_context'!r}")
         for s, levels in self.scales.items():
             if len(levels) < 2:
                 raise ValueError(f"scales.{s}: needs at least two levels")

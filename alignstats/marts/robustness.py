@@ -13,19 +13,23 @@ largest run count, so a setting with 49 runs is not read as selecting less.
 With equal runs (the normal case) these are the raw counts. The measures
 and the high / medium / low group are ``alignstats.robustness_summary``;
 ``panel_group`` (1, 2, 3) is the paper's grouping relative to the study's
-panel of models (``alignstats.panel_groups``: perfect top-5 Jaccard and a
+panel of models (``alignstats.panel_groups``: perfect top-k Jaccard and a
 count stdev at or below the panel's mean -- both: 1, one: 2, neither: 3).
+
+k, the number of values a run picks, is the select task's own (``k`` of
+``stg_raw__items``, ``design_k``); the column names ``top5_jaccard`` stay
+as the marts have always named them, whatever k is.
 
 ``t1_synonyms`` compares the ``original`` setting with ``synonyms`` (each
 value shown under its alternative names, mapped back to the value): per
 value the two shares and their shift, per model the Jaccard of the two
-top-5 sets (``alignstats.top_k_jaccard`` of the two columns).
+top-k sets (``alignstats.top_k_jaccard`` of the two columns).
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from alignstats.marts.frames import FLOAT, INT, STR, conform
+from alignstats.marts.frames import FLOAT, INT, STR, conform, require
 from alignstats.marts.t1 import t1_shares
 from alignstats import panel_groups, robustness_summary, top_k_jaccard
 
@@ -44,6 +48,22 @@ T1_SYNONYMS = {
 SYNONYM_SETTINGS = ("original", "synonyms")
 
 
+def design_k(items: pd.DataFrame) -> dict[tuple[str, str], int]:
+    """(study, task) -> k of every select task, from ``stg_raw__items`` (the design)."""
+    require(items, ["study", "task", "task_kind", "k"], "stg_raw__items")
+    rows = items[(items["task_kind"] == "select") & items["k"].notna()]
+    return {(study, task): int(k) for (study, task), k in rows.groupby(["study", "task"])["k"].max().items()}
+
+
+def _group_k(ks: dict[tuple[str, str], int], study: str, tasks) -> int:
+    """The k of a (study, model) group's select task; one k per group (a study's select tasks share it)."""
+    found = {ks[(study, task)] for task in tasks if (study, task) in ks}
+    if len(found) != 1:
+        raise ValueError(f"study {study!r}: select task(s) {sorted(set(tasks))} have k {sorted(found) or 'missing'} "
+                         "in stg_raw__items; one k per study is needed")
+    return found.pop()
+
+
 def count_table(shares: pd.DataFrame, settings: tuple[str, ...] = ORDER_SETTINGS) -> tuple[pd.DataFrame, int]:
     """values x settings counts on a common scale, and that scale's n_runs (see the module docstring)."""
     shares = shares[shares["setting"].isin(settings) & (shares["runs"] > 0)]
@@ -57,16 +77,18 @@ def count_table(shares: pd.DataFrame, settings: tuple[str, ...] = ORDER_SETTINGS
     return counts, n_runs
 
 
-def t1_robustness(selection_shares: pd.DataFrame, settings: tuple[str, ...] = ORDER_SETTINGS) -> pd.DataFrame:
-    """One row per (study, model) with T1 data."""
+def t1_robustness(selection_shares: pd.DataFrame, items: pd.DataFrame,
+                  settings: tuple[str, ...] = ORDER_SETTINGS) -> pd.DataFrame:
+    """One row per (study, model) with T1 data; ``items`` is ``stg_raw__items`` (each select task's k)."""
     shares = t1_shares(selection_shares)
+    ks = design_k(items)
     rows = []
     for (study, model), group in shares.groupby(["study", "model"], sort=True):
         counts, n_runs = count_table(group, settings)
         row = {"study": study, "model": model, "settings_compared": ",".join(counts.columns),
                "n_settings": counts.shape[1], "n_runs": n_runs}
         if counts.shape[1] >= 2:
-            summary = robustness_summary(counts, n_runs)
+            summary = robustness_summary(counts, n_runs, _group_k(ks, study, group["task"].unique()))
             row.update(summary._asdict())
         rows.append(row)
     out = conform(rows, T1_ROBUSTNESS)
@@ -75,9 +97,14 @@ def t1_robustness(selection_shares: pd.DataFrame, settings: tuple[str, ...] = OR
     return out
 
 
-def t1_synonyms(selection_shares: pd.DataFrame, settings: tuple[str, str] = SYNONYM_SETTINGS) -> pd.DataFrame:
-    """One row per (study, model, value) of models with runs in both settings; see the module docstring."""
+def t1_synonyms(selection_shares: pd.DataFrame, items: pd.DataFrame,
+                settings: tuple[str, str] = SYNONYM_SETTINGS) -> pd.DataFrame:
+    """One row per (study, model, value) of models with runs in both settings; see the module docstring.
+
+    ``items`` is ``stg_raw__items`` (each select task's k).
+    """
     shares = t1_shares(selection_shares)
+    ks = design_k(items)
     shares = shares[shares["setting"].isin(settings) & (shares["runs"] > 0)]
     rows = []
     for (study, model), group in shares.groupby(["study", "model"], sort=True):
@@ -86,7 +113,7 @@ def t1_synonyms(selection_shares: pd.DataFrame, settings: tuple[str, str] = SYNO
             continue
         wide = wide.reindex(columns=list(settings)).fillna(0.0)
         runs = group.groupby("setting")["runs"].max()
-        jaccard = top_k_jaccard(wide)
+        jaccard = top_k_jaccard(wide, _group_k(ks, study, group["task"].unique()))
         for value, (original, synonyms) in wide.iterrows():
             rows.append({"study": study, "model": model, "value": value, "share_original": original,
                          "share_synonyms": synonyms, "shift": synonyms - original,

@@ -28,7 +28,7 @@ from alignstats import (interval, jaccard, jackknife_counts, percentile_interval
                         rowwise_top_k_jaccard, spearman, spearman_ci, top_k)
 from alignstats.bootstrap import BCA
 from alignstats.marts.intervals import INTERVAL_METHOD
-from alignstats.robustness import TOP_K
+TOP_K = 5  # the T1 top-k: refdbt takes k from stg_raw__items (issue 14); alignstats.robustness has no TOP_K
 
 T1_HUMAN_ALIGNMENT = {
     "study": STR, "model": STR, "setting": STR, "human_group": STR,

@@ -43,7 +43,7 @@ def test_count_stdev_hand_worked():
 
 def test_identical_settings_are_highly_robust():
     counts = _counts(original=BASE, reversed=BASE, shuffled=BASE)
-    summary = robustness_summary(counts, n_runs=50)
+    summary = robustness_summary(counts, n_runs=50, k=5)
     assert summary.count_stdev == 0.0
     assert summary.top5_jaccard == 1.0
     assert summary.majority_jaccard == 1.0  # {Safety..Transparency} in all three
@@ -55,7 +55,7 @@ def test_one_setting_swapping_one_value():
     swapped = [50, 48, 45, 40, 30, 37, 10, 1, 0, 0, 0, 0]
     counts = _counts(original=BASE, reversed=swapped, shuffled=BASE)
     # top-5 Jaccards: (o, r) 4/6, (o, s) 1, (r, s) 4/6 -> mean 7/9 = 0.778
-    assert top_k_jaccard(counts) == pytest.approx(7 / 9)
+    assert top_k_jaccard(counts, k=5) == pytest.approx(7 / 9)
     # >= 35 of 50 runs: o and s {Saf, Perf, Priv, Acc, Transp}; r {Saf, Perf, Priv,
     # Acc, Social Good} -> same Jaccards as above
     assert majority_jaccard(counts, n_runs=50) == pytest.approx(7 / 9)
@@ -63,15 +63,15 @@ def test_one_setting_swapping_one_value():
     # Social Good (20, 37, 20): mean 25.667, var (32.11 + 128.44 + 32.11)/2 = 96.33
     expected = (math.sqrt(12) + math.sqrt(289 / 3)) / 12
     assert count_stdev(counts) == pytest.approx(expected)  # 1.107 runs
-    assert robustness_summary(counts, 50).group == "high"
+    assert robustness_summary(counts, 50, k=5).group == "high"
 
 
 def test_reversal_that_flips_the_ranking_is_low():
     flipped = list(reversed(BASE))
     counts = _counts(original=BASE, reversed=flipped, shuffled=BASE)
     # reversed top-5 shares nothing with the others: (0 + 1 + 0) / 3
-    assert top_k_jaccard(counts) == pytest.approx(1 / 3)
-    assert robustness_summary(counts, 50).group == "low"
+    assert top_k_jaccard(counts, k=5) == pytest.approx(1 / 3)
+    assert robustness_summary(counts, 50, k=5).group == "low"
 
 
 def test_stable_sets_but_noisy_counts_is_medium():
@@ -81,9 +81,9 @@ def test_stable_sets_but_noisy_counts_is_medium():
     b = [40, 38, 35, 50, 46, 10, 20, 11, 0, 0, 0, 0]
     c = [45, 43, 40, 30, 41, 29, 15, 7, 0, 0, 0, 0]
     counts = _counts(original=a, reversed=b, shuffled=c)
-    assert top_k_jaccard(counts) == 1.0
+    assert top_k_jaccard(counts, k=5) == 1.0
     assert 3 < count_stdev(counts) <= 8
-    assert robustness_summary(counts, 50).group == "medium"
+    assert robustness_summary(counts, 50, k=5).group == "medium"
 
 
 def test_majority_jaccard_skips_pairs_of_empty_sets():
@@ -134,7 +134,7 @@ def test_invalid_inputs_raise():
         count_stdev(one_setting)
     too_many = _counts(o=BASE, r=[51] + BASE[1:])
     with pytest.raises(ValueError):
-        robustness_summary(too_many, n_runs=50)
+        robustness_summary(too_many, n_runs=50, k=5)
     with pytest.raises(ValueError):
         robustness_group(np.nan, 1.0, 50)
 
@@ -152,3 +152,31 @@ def test_panel_groups_relative_to_the_panel_hand_worked():
     wider = panel_groups(pd.concat([jaccard, pd.Series({"m7": 0.2})]), pd.concat([stdev, pd.Series({"m7": 20.0})]))
     assert wider["m2"] == 1 and wider["m7"] == 3
     assert panel_groups(pd.Series(dtype=float), pd.Series(dtype=float)).empty
+
+
+def test_k_is_the_tasks_own_and_required():
+    # the same counts read as a top-3 task and as a top-5 task: reversed swaps the 3rd value
+    # (Privacy 45 -> 30) for the 6th (Social Good 20 -> 46)
+    swapped = [50, 48, 30, 40, 36, 46, 10, 1, 0, 0, 0, 0]
+    counts = _counts(original=BASE, reversed=swapped)
+    # top 3: {Saf, Perf, Priv} vs {Saf, Perf, Social Good} -> 2/4; top 5: {.., Acc, Transp} vs 4 shared of 6
+    assert top_k_jaccard(counts, k=3) == pytest.approx(2 / 4)
+    assert top_k_jaccard(counts, k=5) == pytest.approx(4 / 6)
+    for bad in (0, -1, 2.5, None, True):
+        with pytest.raises(ValueError):
+            top_k_jaccard(counts, k=bad)
+    with pytest.raises(TypeError):
+        top_k_jaccard(counts)  # no default: k comes from the design
+
+
+def test_jaccard_thresholds_as_the_rule_in_k():
+    # the docstring's rule: sets differing in d of k values have Jaccard (k - d) / (k + d); one of
+    # three settings swapping one value gives 1 - 4 / (3 (k + 1)), "high" only from k = 5 up
+    for k in range(2, 13):
+        one_swap = pd.DataFrame({"o": [1] * k + [0], "r": [1] * (k - 1) + [0, 1], "s": [1] * k + [0]})
+        counts = one_swap.set_axis([f"v{i}" for i in range(k + 1)])
+        mean = top_k_jaccard(counts, k)
+        assert mean == pytest.approx(1 - 4 / (3 * (k + 1)))
+        assert (mean >= HIGH_MIN_TOP5_JACCARD) == (k >= 5)
+        for d in range(1, k + 1):
+            assert ((k - d) / (k + d) < LOW_TOP5_JACCARD_BELOW) == (d > k / 3)
