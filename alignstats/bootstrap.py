@@ -1,7 +1,7 @@
 """Clustered (replicate-level) bootstrap confidence intervals.
 
-A model's answers to one prompt are replicated (50 runs in the study).
-Answers within a run are not independent -- a T1 run picks exactly five
+A model's answers to one prompt are replicated (the study's replicates).
+Answers within a run are not independent -- a select run picks exactly k
 values, so picking one makes picking another less likely -- so the unit
 that is resampled is the whole run (the cluster), never a single row.
 
@@ -29,7 +29,7 @@ Two intervals (``method``):
   whereas here every resample's figures are matrix products of the counts.
 
 Why BCa: the figures here sit at the edge of their range (a share of 0 or
-1, rho near +-1, a top-5 Jaccard of 1) and rank statistics are discrete;
+1, rho near +-1, a top-k Jaccard of 1) and rank statistics are discrete;
 there the percentile interval can miss its own point estimate or sit on
 it.  BCa corrects for the shift (z0) and skew (a) of the bootstrap
 distribution.  Guards, documented because they are choices: the share of

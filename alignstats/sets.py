@@ -9,9 +9,9 @@ Conventions
   Scores are ordered high to low and ties are broken by key name
   (ascending, i.e. alphabetical), so the result is deterministic.  NaN
   scores rank below every number.  Note that a tie at the boundary is
-  thereby resolved arbitrarily (but reproducibly): the study's top-5
-  compares the five highest-share values, and a set of exactly five keeps
-  the Jaccard of two top-5 sets on the same scale for every model.
+  thereby resolved arbitrarily (but reproducibly): a top-k comparison
+  compares the k highest-share values, and a set of exactly k keeps
+  the Jaccard of two top-k sets on the same scale for every model.
 * ``at_least`` keeps keys whose score is >= threshold, allowing for float
   rounding (a share of 35/50 counts as >= 0.7).  NaN scores never qualify.
 """

@@ -9,7 +9,7 @@ bootstrap it does not collapse to (0, 0) or (1, 1) at a share of 0 or 1
 (coverage simulated in ``alignstats.bootstrap``).
 
 ``method="percentile"`` or ``"bca"`` resample the item's runs instead (the
-replicate is the cluster: a T1 run picks five values together, so its
+replicate is the cluster: a select run picks its k values together, so its
 values are resampled together) with ``alignstats.share_ci`` over
 resamples of as many runs as there are, drawn with replacement -- the
 path described below.

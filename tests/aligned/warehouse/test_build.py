@@ -352,3 +352,42 @@ def test_mapping_coverage_test_names_the_worst_answers(built, tmp_path):
     assert code == 1
     assert "assert_mapping_coverage" in text and "model=m1" in text and "task=t3" in text
     assert "Both are important to me." in text
+
+
+def test_tradeoff_option_and_side_shares_match_independent_figures(built):
+    """The generic trade-off marts (issue 14): each option's share of a conflict with both question
+    directions pooled ("A may reduce B" read from B's side mirrored), per context and pooled over
+    contexts, tallied here from the synthetic answers and the design's own options."""
+    study, db, _ = built
+    pooled = query(db, "select distinct pooled_context_label from study_summary")[0][0]
+    tally: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # key -> [selections, runs]
+    options = set()
+    for (model, item, setting, rep), choice in study.decided.items():
+        it = study.design.item(item)
+        if it.kind != "tradeoff" or study.status[(model, item, setting, rep)] != "mapped":
+            continue
+        conflict = frozenset((it.value_a, it.value_b))
+        for o in it.options:  # (favoured value, strength): the same option from either direction
+            option = (o.value, o.key.split("_")[0])
+            options.add((conflict, option))
+            for context in (it.context, pooled):
+                cell = tally[(model, setting, context, conflict, option)]
+                cell[0] += choice == o.key
+                cell[1] += 1
+    rows = query(db, """select model, setting, context, value_a, value_b, option_key, favoured_value, side,
+                               selections, runs, share, is_pooled from tradeoff_option_shares""")
+    got = {}
+    for model, setting, context, a, b, key, favoured, side, sel, runs, share, is_pooled in rows:
+        assert (side, favoured) == ("neutral", None) or (favoured, key[-1]) in ((a, "a"), (b, "b")) and key[-1] == side
+        assert is_pooled == (context == pooled)
+        if runs == 0:  # a group of refusals and invalid answers only: no mapped answer to tally
+            continue
+        got[(model, setting, context, frozenset((a, b)), (favoured, key.split("_")[0]))] = (sel, runs, share)
+    assert set(got) == set(tally) and len(options) > 0
+    for key, (sel, runs) in tally.items():
+        assert got[key][:2] == (sel, runs), key
+        assert got[key][2] == pytest.approx(sel / runs)
+    sides = query(db, """select model, setting, context, value_a, value_b, sum(share), count(*), sum(selections),
+                                max(runs) from tradeoff_side_shares where runs > 0 group by all""")
+    assert sides and all(n == 3 and total == pytest.approx(1.0) and sel == runs
+                         for *_, total, n, sel, runs in sides)
