@@ -104,3 +104,18 @@
             / (sum({{ n }}) - 1)))
     end
 {%- endmacro %}
+
+{#
+  The measure columns of a generic share mart, from the counts `runs`, `n_refusals`, `n_invalid`
+  and `count_column` (the answers counted): the four counts as bigint, `share` (of mapped runs),
+  `runs_all` (every answer of record) and `share_of_all_runs`, in that order.
+#}
+{% macro share_columns(count_column) -%}
+        cast(runs as {{ dbt.type_bigint() }}) as runs,
+        cast(n_refusals as {{ dbt.type_bigint() }}) as n_refusals,
+        cast(n_invalid as {{ dbt.type_bigint() }}) as n_invalid,
+        cast({{ count_column }} as {{ dbt.type_bigint() }}) as {{ count_column }},
+        {{ safe_share(count_column, 'runs') }} as share,
+        cast(runs + n_refusals + n_invalid as {{ dbt.type_bigint() }}) as runs_all,
+        {{ safe_share(count_column, '(runs + n_refusals + n_invalid)') }} as share_of_all_runs
+{%- endmacro %}

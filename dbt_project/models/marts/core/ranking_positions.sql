@@ -112,13 +112,7 @@ final as (
         cast(n_stories as {{ dbt.type_bigint() }}) as n_stories,
 
         -- measures
-        cast(runs as {{ dbt.type_bigint() }}) as runs,
-        cast(n_refusals as {{ dbt.type_bigint() }}) as n_refusals,
-        cast(n_invalid as {{ dbt.type_bigint() }}) as n_invalid,
-        cast(placements as {{ dbt.type_bigint() }}) as placements,
-        {{ safe_share('placements', 'runs') }} as share,
-        cast(runs + n_refusals + n_invalid as {{ dbt.type_bigint() }}) as runs_all,
-        {{ safe_share('placements', '(runs + n_refusals + n_invalid)') }} as share_of_all_runs
+        {{ share_columns('placements') }}
 
     from pooled
 

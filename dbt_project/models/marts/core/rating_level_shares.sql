@@ -73,13 +73,7 @@ final as (
         n_contexts,
 
         -- measures
-        cast(runs as {{ dbt.type_bigint() }}) as runs,
-        cast(n_refusals as {{ dbt.type_bigint() }}) as n_refusals,
-        cast(n_invalid as {{ dbt.type_bigint() }}) as n_invalid,
-        cast(selections as {{ dbt.type_bigint() }}) as selections,
-        {{ safe_share('selections', 'runs') }} as share,
-        cast(runs + n_refusals + n_invalid as {{ dbt.type_bigint() }}) as runs_all,
-        {{ safe_share('selections', '(runs + n_refusals + n_invalid)') }} as share_of_all_runs
+        {{ share_columns('selections') }}
 
     from pooled
 
