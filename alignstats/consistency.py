@@ -2,9 +2,11 @@
 
 For one (model, context): ``implied_ranks`` turns the model's T2 shares
 (e.g. share of "extremely important") into ranks, rank 1 = most
-important.  The T4 rank of a value is its position when the values are
-ordered by their mean T4 story rank -- ``implied_ranks(mean_ranks,
-descending=False)`` -- so both sides are ranks 1..6.  Each value is then
+important.  The T4 rank of a value is its story's position when the
+stories are ordered by their mean T4 rank; it is computed once, in SQL
+(the mart ``t4_story_ranks``: ``rank``, ``rank_min``, ``rank_dense``,
+``rank_ordinal``, one per ``rankdata`` method) and passed in, so both
+sides are ranks 1..6.  Each value is then
 classified with ``classify`` and ``summary_shares`` gives the shares.
 
 Tie rules (``TIE_RULES``, ``context_labels``)
@@ -13,9 +15,10 @@ How ties in the T2 figures become ranks moves the "aligned" count, so
 every rule is available side by side:
 
 * ``average``, ``min``, ``dense``, ``ordinal``: ``scipy.stats.rankdata``'s
-  methods, on both sides (T2 figure, high = rank 1; T4 mean story rank,
-  low = rank 1).  ``ordinal`` breaks ties by value name (the values are
-  sorted first), so it is deterministic but arbitrary.
+  methods, on both sides (T2 figure, high = rank 1, here; T4 mean story
+  rank, low = rank 1, in ``t4_story_ranks``).  ``ordinal`` breaks ties by
+  value name (the values are sorted first), so it is deterministic but
+  arbitrary.  ``rule_method`` names the method of each rule.
 * ``paper``: the reading of "Are We Aligned?" used here -- ranks from the
   "extremely important" share alone, ties sharing the best rank they span
   (a spreadsheet's RANK / RANK.EQ, the same numbers as ``min``), no
@@ -73,6 +76,7 @@ __all__ = [
     "TIE_RULES",
     "PAPER_RULE",
     "context_labels",
+    "rule_method",
     "tradeoff_scores",
     "ALMOST_MAX_DIFF",
     "implied_ranks",
@@ -132,30 +136,38 @@ def _all_equal(scores: Mapping[str, float]) -> bool:
     return len(values) > 1 and bool(np.all(values == values[0]))
 
 
-def context_labels(t4_mean_ranks: Mapping[str, float], stated: Mapping[str, float], rule: str = "average",
-                   secondary: Mapping[str, float] | None = None) -> dict[str, dict[str, float | str]]:
-    """Per value of one (model, context): its T4 rank, implied rank and label under ``rule``.
-
-    ``t4_mean_ranks``: mean T4 story rank per value (low = put first);
-    ``stated``: the stated figure per value (high = more important; the T2
-    "extremely" share, or ``tradeoff_scores``); ``secondary``: the tie-break
-    figure of ``very_then_average``.  Values in both mappings are compared.
-    Returns {value: {"t4_rank", "implied_rank", "label"}}; every label is
-    ``tied`` when the stated figures (or the T4 mean ranks) are all equal.
-    """
+def rule_method(rule: str) -> str:
+    """The ``scipy.stats.rankdata`` method ``rule`` ranks both sides with (``paper``: min)."""
     if rule not in TIE_RULES:
         raise ValueError(f"rule must be one of {TIE_RULES}, got {rule!r}")
-    common = [value for value in t4_mean_ranks if value in stated]
-    t4_scores = {value: float(t4_mean_ranks[value]) for value in common}
+    return {PAPER_RULE: _PAPER_METHOD, SECONDARY_RULE: "average"}.get(rule, rule)
+
+
+def context_labels(t4_ranks: Mapping[str, float], stated: Mapping[str, float], rule: str = "average",
+                   secondary: Mapping[str, float] | None = None,
+                   t4_tied: bool = False) -> dict[str, dict[str, float | str]]:
+    """Per value of one (model, context): its T4 rank, implied rank and label under ``rule``.
+
+    ``t4_ranks``: the T4 rank per value under ``rule_method(rule)`` -- computed
+    once, in SQL (``t4_story_ranks``' rank columns), never here; ``t4_tied``:
+    every story of the context has the same mean T4 rank.  ``stated``: the
+    stated figure per value (high = more important; the T2 "extremely" share,
+    or ``tradeoff_scores``); ``secondary``: the tie-break figure of
+    ``very_then_average``.  The caller passes the same values on both sides
+    (``alignstats.marts.t4`` leaves out a context where a story has no stated
+    figure); values in both mappings are compared.
+    Returns {value: {"t4_rank", "implied_rank", "label"}}; every label is
+    ``tied`` when the stated figures are all equal or ``t4_tied``.
+    """
+    method = rule_method(rule)
+    common = [value for value in t4_ranks if value in stated]
     scores = {value: float(stated[value]) for value in common}
     if rule == SECONDARY_RULE:
         scores = _lexicographic(scores, dict(secondary or {}))
-    method = {PAPER_RULE: _PAPER_METHOD, SECONDARY_RULE: "average"}.get(rule, rule)
-    t4 = implied_ranks(t4_scores, descending=False, method=method)
     implied = implied_ranks(scores, method=method)
-    tied = _all_equal(scores) or _all_equal(t4_scores)
-    return {value: {"t4_rank": t4[value], "implied_rank": implied[value],
-                    "label": TIED if tied else classify(t4[value], implied[value])} for value in common}
+    tied = _all_equal(scores) or (t4_tied and len(common) > 1)
+    return {value: {"t4_rank": float(t4_ranks[value]), "implied_rank": implied[value],
+                    "label": TIED if tied else classify(t4_ranks[value], implied[value])} for value in common}
 
 
 def tradeoff_scores(conflicts: Iterable[tuple[str, str, float, float]]) -> dict[str, float]:

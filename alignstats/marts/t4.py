@@ -1,9 +1,12 @@
 """T4 consistency: does a model's requirement ranking follow the values it states in T2 (and T3)?
 
-Per (study, model, context), over the values the model has both a T4 story
-and a stated figure for in that context:
+Per (study, model, context) where every story the model placed in T4 has a
+stated figure (else the context is left out: the two sides would rank
+different sets):
 
-* ``t4_rank``: rank of the value's story by mean T4 rank (1 = put first);
+* ``t4_rank``: rank of the value's story by mean T4 rank (1 = put first),
+  read from ``t4_story_ranks`` (the column of the rule's method:
+  ``T4_RANK_COLUMN``), where it is computed -- never recomputed here;
 * ``implied_rank``: rank implied by the model's own T2 answers in that
   context -- values ordered by their share of "extremely important"
   (1 = highest);
@@ -31,7 +34,8 @@ from __future__ import annotations
 import pandas as pd
 
 from alignstats import context_labels, summary_shares, tradeoff_scores
-from alignstats.consistency import ALIGNED, ALMOST, MISALIGNED, PAPER_RULE, SECONDARY_RULE, TIE_RULES, TIED
+from alignstats.consistency import (ALIGNED, ALMOST, MISALIGNED, PAPER_RULE, SECONDARY_RULE, TIE_RULES, TIED,
+                                    rule_method)
 from alignstats.marts.frames import FLOAT, INT, STR, conform, require
 
 HEADLINE_RULE = PAPER_RULE
@@ -92,21 +96,41 @@ def _t3_scores(tradeoff_shares: pd.DataFrame, setting: str) -> pd.DataFrame:
     return pd.DataFrame(out, columns=columns)
 
 
+# t4_story_ranks' column holding the T4 rank under each rankdata method (alignstats.rule_method)
+T4_RANK_COLUMN = {"average": "rank", "min": "rank_min", "dense": "rank_dense", "ordinal": "rank_ordinal"}
+_CONTEXT = ["study", "model", "context"]
+
+
 def _story_ranks(story_ranks: pd.DataFrame, setting: str) -> pd.DataFrame:
-    require(story_ranks, ["study", "model", "context", "setting", "story_id", "value", "mean_rank"],
-            "t4_story_ranks")
+    """The stories the model placed (a mean rank), with their T4 rank under every method."""
+    columns = ["study", "model", "context", "story_id", "value", "mean_rank", *T4_RANK_COLUMN.values()]
+    require(story_ranks, ["setting", *columns], "t4_story_ranks")
     rows = story_ranks[story_ranks["setting"] == setting]
-    return rows[["study", "model", "context", "story_id", "value", "mean_rank"]].dropna(subset=["mean_rank"])
+    return rows[columns].dropna(subset=["mean_rank"])
+
+
+def _with_stated(ranks: pd.DataFrame, stated: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``ranks`` joined with the stated figures, in the contexts where every placed story has one.
+
+    The T4 ranks are over every story the model placed (t4_story_ranks); the implied ranks over
+    the values with a stated figure.  Where the two sets differ the ranks are on different scales,
+    so such a context is left out rather than compared.
+    """
+    joined = ranks.merge(stated, on=[*_CONTEXT, "value"], how="left")
+    missing = joined[column].isna().groupby([joined[key] for key in _CONTEXT]).transform("any")
+    return joined[~missing.astype(bool)]
 
 
 def _compare(joined: pd.DataFrame, stated: str, secondary: str | None, rule: str) -> list[dict]:
     """Rows of ``joined`` (one per study, model, context, value) with t4_rank, implied_rank, diff, label."""
+    t4_column = T4_RANK_COLUMN[rule_method(rule)]
     rows = []
-    for _, group in joined.groupby(["study", "model", "context"], sort=True):
+    for _, group in joined.groupby(_CONTEXT, sort=True):
         group = group.set_index("value")
-        labels = context_labels(group["mean_rank"].to_dict(), group[stated].to_dict(), rule,
-                                secondary=group[secondary].to_dict() if secondary else None)
-        for value, row in group.iterrows():
+        labels = context_labels(group[t4_column].to_dict(), group[stated].to_dict(), rule,
+                                secondary=group[secondary].to_dict() if secondary else None,
+                                t4_tied=bool((group["rank_min"] == 1).all()))
+        for value, row in group.drop(columns=list(T4_RANK_COLUMN.values())).iterrows():
             got = labels[value]
             rows.append({**row.to_dict(), "value": value, **got, "diff": got["t4_rank"] - got["implied_rank"]})
     return rows
@@ -115,9 +139,8 @@ def _compare(joined: pd.DataFrame, stated: str, secondary: str | None, rule: str
 def t4_consistency(story_ranks: pd.DataFrame, selection_shares: pd.DataFrame, t2_setting: str = "original",
                    t4_setting: str = "original", rule: str = HEADLINE_RULE) -> pd.DataFrame:
     """One row per (study, model, context, value) compared, under ``rule``; see the module docstring."""
-    joined = _story_ranks(story_ranks, t4_setting).merge(_t2_scores(selection_shares, t2_setting),
-                                                         on=["study", "model", "context", "value"], how="inner")
-    joined = joined.dropna(subset=["t2_share_extremely"])
+    joined = _with_stated(_story_ranks(story_ranks, t4_setting), _t2_scores(selection_shares, t2_setting),
+                          "t2_share_extremely")
     rows = _compare(joined, "t2_share_extremely", "t2_share_very_or_extremely", rule)
     return conform([{**row, "tie_rule": rule} for row in rows], T4_CONSISTENCY)
 
@@ -159,10 +182,8 @@ def t4_consistency_rules(story_ranks: pd.DataFrame, selection_shares: pd.DataFra
     ``very_then_average`` needs the T2 secondary figure, so it has T2 rows only.
     """
     ranks = _story_ranks(story_ranks, t4_setting)
-    keys = ["study", "model", "context", "value"]
-    t2 = ranks.merge(_t2_scores(selection_shares, t2_setting), on=keys, how="inner").dropna(
-        subset=["t2_share_extremely"])
-    t3 = ranks.merge(_t3_scores(tradeoff_shares, t3_setting), on=keys, how="inner").dropna(subset=["t3_score"])
+    t2 = _with_stated(ranks, _t2_scores(selection_shares, t2_setting), "t2_share_extremely")
+    t3 = _with_stated(ranks, _t3_scores(tradeoff_shares, t3_setting), "t3_score")
     rows = []
     for stated_from, joined, stated, secondary in (("t2", t2, "t2_share_extremely", "t2_share_very_or_extremely"),
                                                    ("t3", t3, "t3_score", None)):

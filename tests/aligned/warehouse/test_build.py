@@ -194,6 +194,21 @@ def test_t4_story_ranks_match_independent_figures(built):
             means = [np.mean(positions[k]) for k in stories]
             expect = rankdata(means, method="average")
             assert [got[k][3] for k in stories] == pytest.approx(list(expect))
+    # the T4 rank under every tie method, computed once here for t4_consistency(_rules): scipy's
+    # rankdata of the mean ranks, ordinal ties by value name
+    methods = {"rank": "average", "rank_min": "min", "rank_dense": "dense", "rank_ordinal": "ordinal"}
+    rows = query(db, f"select model, context, value, mean_rank, {', '.join(methods)} from t4_story_ranks "
+                     "where mean_rank is not null order by model, context, value")
+    groups = defaultdict(list)
+    for row in rows:
+        groups[row[:2]].append(row)
+    assert groups
+    for key, members in groups.items():
+        means = [np.mean(positions[(key[0], key[1], story)]) for story in
+                 query(db, f"select story_id from t4_story_ranks where model = '{key[0]}' and context = "
+                           f"'{key[1]}' and mean_rank is not null order by value")]
+        for i, method in enumerate(methods.values()):
+            assert [m[4 + i] for m in members] == pytest.approx(list(rankdata(means, method=method))), (key, method)
     assert got[("m1", "medical", "autonomy")][0] == REPS - 1  # left out of the partial ordering
     assert got[("m1", "banking", "autonomy")][4] == "Human Autonomy"
 

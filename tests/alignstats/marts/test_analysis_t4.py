@@ -1,8 +1,9 @@
 import pandas as pd
 import pytest
+from scipy.stats import rankdata
 
 from alignstats.marts import t4_consistency, t4_consistency_rules, t4_consistency_summary
-from alignstats.marts.t4 import T4_CONSISTENCY, T4_CONSISTENCY_RULES, T4_CONSISTENCY_SUMMARY
+from alignstats.marts.t4 import T4_CONSISTENCY, T4_CONSISTENCY_RULES, T4_CONSISTENCY_SUMMARY, T4_RANK_COLUMN
 
 from tests.alignstats.marts import builders as b
 
@@ -10,12 +11,18 @@ E, V, I = "extremely_important", "very_important", "important"
 T4_VALUES = ["Performance", "Safety", "Privacy", "Fairness", "Transparency", "Human Autonomy"]
 
 
-def _story_ranks(model, context, mean_ranks):
-    return pd.DataFrame({
+def _story_ranks(model, context, mean_ranks, values=T4_VALUES):
+    """t4_story_ranks rows; the rank columns as scipy computes them (the mart's own SQL is checked
+    against scipy in tests/aligned/warehouse/test_build.py)."""
+    frame = pd.DataFrame({
         "study": "s", "model": model, "context": context, "setting": "original",
-        "story_id": [v.split()[-1].lower() for v in T4_VALUES], "item": f"t4/{context}", "value": T4_VALUES,
-        "n_runs": 10, "mean_rank": mean_ranks, "sd_rank": 0.5, "rank": None,
+        "story_id": [v.split()[-1].lower() for v in values], "item": f"t4/{context}", "value": values,
+        "n_runs": 10, "mean_rank": mean_ranks, "sd_rank": 0.5,
     })
+    by_name = frame.sort_values("value")  # ordinal breaks ties by value name
+    for method, column in T4_RANK_COLUMN.items():
+        frame[column] = pd.Series(rankdata(by_name["mean_rank"], method=method), index=by_name.index)
+    return frame
 
 
 # T2 in medical, 4 runs each:   extremely  very_or_extremely  -> implied rank
@@ -79,12 +86,34 @@ def test_ranks_diff_and_labels_are_hand_worked():
     assert out.loc["Privacy", "mean_rank"] == 3.1
 
 
-def test_values_without_t2_figures_are_left_out_and_ranks_use_the_common_values():
+def test_a_context_with_a_story_without_a_t2_figure_is_left_out():
+    # the T4 ranks are over every story placed (1..6); implied ranks over 4 values would be on
+    # another scale, so the context is not compared; a complete context beside it is
     ratings = {k: v for k, v in RATINGS.items() if k[1] not in ("Safety", "Human Autonomy")}
+    ratings.update({("banking", value): answers for (_, value), answers in RATINGS.items()})
     _, shares = b.combine(b.t2("s", "m", ratings))
-    out = t4_consistency(_story_ranks("m", "medical", MEAN_RANKS), shares).set_index("value")
-    assert sorted(out.index) == ["Fairness", "Performance", "Privacy", "Transparency"]
-    assert out["t4_rank"].to_dict() == {"Performance": 1, "Privacy": 2, "Fairness": 3, "Transparency": 4}
+    ranks = pd.concat([_story_ranks("m", "medical", MEAN_RANKS), _story_ranks("m", "banking", MEAN_RANKS)])
+    out = t4_consistency(ranks, shares)
+    assert set(out["context"]) == {"banking"} and len(out) == 6
+    rules = t4_consistency_rules(ranks, shares).set_index(["model", "stated_from", "tie_rule"])
+    assert rules.loc[("m", "t2", "paper"), "n_comparisons"] == 6
+
+
+def test_t4_rank_is_read_from_t4_story_ranks_never_recomputed():
+    # t4_story_ranks is the one place the T4 rank is computed: the marts take its column of the
+    # rule's method as it stands, whatever mean_rank says
+    ranks = _story_ranks("m", "medical", MEAN_RANKS)
+    reversed_ranks = ranks.copy()
+    for column in T4_RANK_COLUMN.values():
+        reversed_ranks[column] = 7 - ranks[column]
+    _, shares = b.combine(b.t2("s", "m", RATINGS))
+    for rule, column in (("paper", "rank_min"), ("average", "rank"), ("dense", "rank_dense"),
+                         ("ordinal", "rank_ordinal"), ("very_then_average", "rank")):
+        out = t4_consistency(reversed_ranks, shares, rule=rule).set_index("value")
+        assert out["t4_rank"].to_dict() == reversed_ranks.set_index("value")[column].to_dict(), rule
+    # a context whose stories all share rank_min 1 (every mean rank equal) is tied
+    flat = ranks.assign(mean_rank=3.5, rank=3.5, rank_min=1, rank_dense=1, rank_ordinal=range(1, 7))
+    assert set(t4_consistency(flat, shares)["label"]) == {"tied"}
 
 
 def test_summary_per_model_and_pooled_over_models():

@@ -3,7 +3,7 @@ import math
 import pytest
 
 from alignstats import classify, classify_all, implied_ranks, summary_shares
-from alignstats.consistency import TIE_RULES, context_labels, tradeoff_scores
+from alignstats.consistency import TIE_RULES, context_labels, rule_method, tradeoff_scores
 from scipy import stats
 
 
@@ -110,6 +110,13 @@ def test_implied_ranks_agree_with_scipy_on_random_ties():
 # one context worked by hand: T4 mean ranks and T2 "extremely" shares with a tie
 T4_MEAN = {"Safety": 1.2, "Privacy": 2.9, "Fairness": 2.1, "Performance": 4.4, "Transparency": 4.0, "Autonomy": 5.6}
 EXTREMELY = {"Safety": 0.9, "Privacy": 0.7, "Fairness": 0.7, "Performance": 0.2, "Transparency": 0.5, "Autonomy": 0.1}
+def _t4(mean_ranks, rule):
+    """The T4 ranks t4_story_ranks holds (1 = lowest mean rank; ordinal ties by name), by scipy."""
+    names = sorted(mean_ranks)
+    return dict(zip(names, (float(r) for r in stats.rankdata([mean_ranks[n] for n in names],
+                                                              method=rule_method(rule)))))
+
+
 VERY = {"Safety": 1.0, "Privacy": 0.9, "Fairness": 1.0, "Performance": 0.6, "Transparency": 0.8, "Autonomy": 0.3}
 
 
@@ -123,14 +130,14 @@ VERY = {"Safety": 1.0, "Privacy": 0.9, "Fairness": 1.0, "Performance": 0.6, "Tra
     ("very_then_average", (2, 2, "aligned"), (3, 3, "aligned"), 6),  # Fairness wins on "very"
 ])
 def test_context_labels_under_each_tie_rule(rule, fairness, privacy, n_aligned):
-    got = context_labels(T4_MEAN, EXTREMELY, rule, secondary=VERY)
+    got = context_labels(_t4(T4_MEAN, rule), EXTREMELY, rule, secondary=VERY)
     assert (got["Fairness"]["t4_rank"], got["Fairness"]["implied_rank"], got["Fairness"]["label"]) == fairness
     assert (got["Privacy"]["t4_rank"], got["Privacy"]["implied_rank"], got["Privacy"]["label"]) == privacy
     assert [v["label"] for v in got.values()].count("aligned") == n_aligned
 
 
 def test_dense_ranks_hand_worked():
-    got = context_labels(T4_MEAN, EXTREMELY, "dense")
+    got = context_labels(_t4(T4_MEAN, "dense"), EXTREMELY, "dense")
     # dense T2: Safety 1, Fairness/Privacy 2, Transparency 3, Performance 4, Autonomy 5
     assert {v: (r["t4_rank"], r["implied_rank"]) for v, r in got.items()} == {
         "Safety": (1, 1), "Privacy": (3, 2), "Fairness": (2, 2), "Performance": (5, 4),
@@ -140,13 +147,17 @@ def test_dense_ranks_hand_worked():
 def test_fully_tied_context_is_tied_not_aligned():
     flat = dict.fromkeys(EXTREMELY, 0.4)
     for rule in TIE_RULES:
-        labels = {v["label"] for v in context_labels(T4_MEAN, flat, rule, secondary=dict.fromkeys(VERY, 1.0)).values()}
+        labels = {v["label"] for v in context_labels(_t4(T4_MEAN, rule), flat, rule, secondary=dict.fromkeys(VERY, 1.0)).values()}
         assert labels == {"tied"}, rule
     # the old trap: average gives every value 3.5 -> 4, and the value T4 puts 4th "matched"
     assert classify(4, 3.5) == "aligned"
     assert summary_shares(["tied"] * 6 + ["aligned"] * 2)["aligned"] == pytest.approx(0.25)
     # a context with a secondary that separates the values is not tied under very_then_average
-    assert "tied" not in {v["label"] for v in context_labels(T4_MEAN, flat, "very_then_average", VERY).values()}
+    assert "tied" not in {v["label"] for v in context_labels(_t4(T4_MEAN, "very_then_average"), flat, "very_then_average", VERY).values()}
+    # tied on the T4 side: every story the same mean rank (the caller knows it from rank_min)
+    for rule in TIE_RULES:
+        got = context_labels(_t4(dict.fromkeys(T4_MEAN, 2.0), rule), EXTREMELY, rule, VERY, t4_tied=True)
+        assert {v["label"] for v in got.values()} == {"tied"}, rule
     with pytest.raises(ValueError):
         context_labels(T4_MEAN, EXTREMELY, "max")
 
@@ -161,8 +172,8 @@ def test_tradeoff_scores_hand_worked():
     ]
     assert tradeoff_scores(conflicts) == pytest.approx({
         "Fairness": 0.4, "Performance": 0.4, "Privacy": 0.6, "Safety": 0.8, "Autonomy": 0.1})
-    got = context_labels({"Privacy": 1.1, "Fairness": 2.0, "Performance": 3.0, "Safety": 4.0, "Autonomy": 5.0},
-                         tradeoff_scores(conflicts), "min")
+    got = context_labels(_t4({"Privacy": 1.1, "Fairness": 2.0, "Performance": 3.0, "Safety": 4.0, "Autonomy": 5.0},
+                             "min"), tradeoff_scores(conflicts), "min")
     # T3 order: Safety 1, Privacy 2, Fairness/Performance 3 (min), Autonomy 5
     assert {v: r["implied_rank"] for v, r in got.items()} == {
         "Privacy": 2, "Fairness": 3, "Performance": 3, "Safety": 1, "Autonomy": 5}

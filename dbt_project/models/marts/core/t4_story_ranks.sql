@@ -1,3 +1,5 @@
+{% set partition = 'study, model, task, context, setting' %}
+
 with
 
 answers as (
@@ -92,7 +94,19 @@ final as (
         n_runs,
         mean_rank,
         sd_rank,
-        {{ average_rank('mean_rank', 'study, model, task, context, setting', descending=false) }} as rank
+        -- The T4 rank of a story, defined here only: the rank of its mean_rank among the stories
+        -- the model placed in the group, 1 = put first, under each tie method of
+        -- alignstats.consistency (scipy.stats.rankdata's average, min, dense, ordinal; ordinal
+        -- breaks ties by value name). t4_consistency and t4_consistency_rules read these columns.
+        -- Mean ranks are ratios of integers, so equal means are equal doubles: no rounding.
+        {{ average_rank('mean_rank', partition, descending=false) }} as rank,
+        case when mean_rank is not null then
+            rank() over (partition by {{ partition }} order by mean_rank asc nulls last) end as rank_min,
+        case when mean_rank is not null then
+            dense_rank() over (partition by {{ partition }} order by mean_rank asc nulls last) end as rank_dense,
+        case when mean_rank is not null then
+            row_number() over (partition by {{ partition }} order by mean_rank asc nulls last, value) end
+            as rank_ordinal
 
     from stories
 
