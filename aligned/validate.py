@@ -63,6 +63,21 @@ _MARKER = "<!-- written by aligned validate -->"
 
 RESPONSE_STATUSES = ["ok", "failed"]
 
+
+def request_key_sql(study: str, model: str, item: str, setting: str, replicate: str) -> str:
+    """The dbt macro ``request_key`` (macros/request_key.sql) rendered for DuckDB: the expected key
+    is the warehouse's one SQL definition, never a copy (its agreement with
+    ``collector.plan.request_key`` is tested in tests/aligned/validate/test_request_key.py)."""
+    import jinja2
+    from types import SimpleNamespace
+
+    macros = (PROJECT_DIR / "macros" / "request_key.sql").read_text()
+    call = "{{ request_key(%r, %r, %r, %r, %r) }}" % (study, model, item, setting, replicate)
+    dbt = SimpleNamespace(type_string=lambda: "varchar")
+    return " ".join(jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(macros + call)
+                    .render(dbt=dbt).split())
+
+
 # -- frames: (suite and asset name, what one row is, the SQL that reads it) -----------------
 
 FRAMES: dict[str, tuple[str, str]] = {
@@ -77,8 +92,8 @@ FRAMES: dict[str, tuple[str, str]] = {
         "ok row of raw.responses",
         """
         select r.response_id, r.request_key, r.study, r.model, r.item, r.setting, r.replicate, r.response_text,
-               md5(r.study || '|' || r.model || '|' || r.item || '|' || r.setting || '|'
-                   || cast(r.replicate as varchar)) as expected_request_key,
+               """ + request_key_sql("r.study", "r.model", "r.item", "r.setting", "r.replicate") + """
+                   as expected_request_key,
                r.response_id in (select response_id from main.answers) as in_answers_mart
         from raw.responses r
         where r.status = 'ok'
@@ -253,7 +268,7 @@ def expectations(ref: Reference, max_invalid_share: float) -> dict[str, list[Any
             column="request_key", description="One ok row per request key."),
         gxe.ExpectColumnPairValuesToBeEqual(
             column_A="request_key", column_B="expected_request_key",
-            description="The request key is md5(study|model|item|setting|replicate)."),
+            description="The request key is the warehouse's request_key macro, md5(study|model|item|setting|replicate)."),
         gxe.ExpectColumnValuesToNotBeNull(column="response_text", description="An ok answer has a text."),
         gxe.ExpectColumnValuesToMatchRegex(
             column="response_text", regex=r"\S",

@@ -197,18 +197,16 @@ def test_t4_story_ranks_match_independent_figures(built):
     # the T4 rank under every tie method, computed once here for t4_consistency(_rules): scipy's
     # rankdata of the mean ranks, ordinal ties by value name
     methods = {"rank": "average", "rank_min": "min", "rank_dense": "dense", "rank_ordinal": "ordinal"}
-    rows = query(db, f"select model, context, value, mean_rank, {', '.join(methods)} from t4_story_ranks "
+    rows = query(db, f"select model, context, story_id, {', '.join(methods)} from t4_story_ranks "
                      "where mean_rank is not null order by model, context, value")
     groups = defaultdict(list)
     for row in rows:
         groups[row[:2]].append(row)
-    assert groups
+    assert len(groups) == len(MODELS) * 4
     for key, members in groups.items():
-        means = [np.mean(positions[(key[0], key[1], story)]) for story in
-                 query(db, f"select story_id from t4_story_ranks where model = '{key[0]}' and context = "
-                           f"'{key[1]}' and mean_rank is not null order by value")]
+        means = [np.mean(positions[(*key, row[2])]) for row in members]  # in value-name order
         for i, method in enumerate(methods.values()):
-            assert [m[4 + i] for m in members] == pytest.approx(list(rankdata(means, method=method))), (key, method)
+            assert [m[3 + i] for m in members] == pytest.approx(list(rankdata(means, method=method))), (key, method)
     assert got[("m1", "medical", "autonomy")][0] == REPS - 1  # left out of the partial ordering
     assert got[("m1", "banking", "autonomy")][4] == "Human Autonomy"
 
