@@ -23,6 +23,7 @@ from collector.config import Experiment
 from collector.design import Design
 from collector.plan import iter_plan, params_for
 from collector.providers import ChatRequest, get_provider
+from collector.runner import run_event_loop
 
 
 def _quiet() -> Console:
@@ -76,7 +77,7 @@ def run_bare(url: str, bodies: list[dict[str, Any]], headers: dict[str, str], co
             await asyncio.gather(*(worker() for _ in range(concurrency)))
         return ok, time.perf_counter() - t0
 
-    ok, seconds = asyncio.run(main())
+    ok, seconds = run_event_loop(main())  # the collector's event loop: the same loop on both sides
     if ok != len(bodies):
         raise RuntimeError(f"bare loop: {ok} ok of {len(bodies)}")
     return {"n": ok, "seconds": seconds, "rate": ok / seconds}

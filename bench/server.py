@@ -24,6 +24,8 @@ import time
 
 from aiohttp import web
 
+from collector.runner import run_event_loop
+
 COMPLETION = json.dumps({
     "id": "chatcmpl-bench", "object": "chat.completion", "created": 0, "model": "bench",
     "choices": [{"index": 0, "message": {"role": "assistant", "content": "Safety, Privacy and Fairness."},
@@ -123,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--max-requests", type=int, default=2_000_000)
     args = ap.parse_args(argv)
     try:
-        asyncio.run(main_async(args))
+        run_event_loop(main_async(args))
     except KeyboardInterrupt:
         pass
     sys.exit(0)

@@ -24,7 +24,7 @@ from collector.errors import LockedError
 from collector.plan import check_plan_size
 from collector.models import resolve_models
 from collector.pending import pending_requests
-from collector.runner import Collector, CollectResult, Counters
+from collector.runner import Collector, CollectResult, Counters, run_event_loop
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def collect(exp: Experiment, db_path: str | Path, opts: CollectOptions, env: Map
     result: CollectResult | None = None
     t0 = time.perf_counter()
     try:
-        result = asyncio.run(_run_with_progress(collector, pending, total_planned, opts, console, announce))
+        result = run_event_loop(_run_with_progress(collector, pending, total_planned, opts, console, announce))
         outcome = "interrupted" if result.interrupted else "finished"
     except asyncio.CancelledError:  # a second Ctrl-C abandoned the requests in flight: they stay pending
         result = CollectResult(collector.counters, True, dict(collector.stopped), time.perf_counter() - t0)

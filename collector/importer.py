@@ -360,10 +360,10 @@ def _validate(con: duckdb.DuckDBPyConnection, design: Design, path: Path) -> Non
     if con.execute("select count(*) from recs").fetchone()[0] == 0:
         raise UserError(f"{path}: no records found")
     con.execute("create temp table d_items (item varchar, task varchar, kind varchar, keys varchar[])")
-    con.executemany("insert into d_items values (?,?,?,?)",
+    store.insert_rows(con, "insert into d_items",
                     [[i.item, i.task, i.kind, sorted(o.key for o in i.options)] for i in design.items])
     con.execute("create temp table d_settings (task varchar, setting varchar)")
-    con.executemany("insert into d_settings values (?,?)", [[s.task, s.setting] for s in design.settings])
+    store.insert_rows(con, "insert into d_settings", [[s.task, s.setting] for s in design.settings])
     problems = con.execute("""
         with r as (
             select recs.*, d.task, d.kind, d.keys,

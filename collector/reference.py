@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from collector import store
 from collector.config import MAX_FILE_BYTES, Experiment
 from collector.design import Design, TaskVocabulary
 from collector.errors import UserError
@@ -283,16 +284,15 @@ def record_reference(con: duckdb.DuckDBPyConnection, ref: LoadedReference) -> Re
             con.execute("commit")
             return Recorded(ref.study, False, ref.summary())
         now = utcnow()
-        con.executemany("insert into raw.reference_groups (study, human_group, label, n_respondents, citation, "
-                        "caveats, recorded_at) values (?,?,?,?,?,?,?)",
+        store.insert_rows(con, "insert into raw.reference_groups (study, human_group, label, n_respondents, "
+                          "citation, caveats, recorded_at)",
                         [[ref.study, gid, label, n, ref.citation, ref.caveats, now] for gid, label, n in ref.groups])
-        con.executemany("insert into raw.reference_figures (study, human_group, task, context, value, value_b, "
-                        "options, share, n_respondents, source_file, source_sha256, recorded_at) "
-                        "values (?,?,?,?,?,?,?,?,?,?,?,?)",
+        store.insert_rows(con, "insert into raw.reference_figures (study, human_group, task, context, value, "
+                          "value_b, options, share, n_respondents, source_file, source_sha256, recorded_at)",
                         [[ref.study, *astuple(f), now] for f in ref.figures])
         if ref.published:
-            con.executemany("insert into raw.reference_published (study, task, statistic, value, n, text, "
-                            "recorded_at) values (?,?,?,?,?,?,?)", [[ref.study, *p, now] for p in ref.published])
+            store.insert_rows(con, "insert into raw.reference_published (study, task, statistic, value, n, text, "
+                              "recorded_at)", [[ref.study, *p, now] for p in ref.published])
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -469,6 +469,20 @@ def design_recorded(con: duckdb.DuckDBPyConnection, design: Design, models: list
     return all(m["model"] in known for m in models)
 
 
+def insert_rows(con: duckdb.DuckDBPyConnection, insert: str, rows: list[list[Any]]) -> None:
+    """``insert`` (``insert into t [(cols)]``) every row in one statement: each column goes in as one
+    list parameter and comes out by ``unnest``.
+
+    DuckDB's ``executemany`` runs one statement per row: a design of a few hundred options
+    took most of a second to record, paid before the first request was sent; this takes
+    milliseconds.
+    """
+    if not rows:
+        return
+    columns = [list(c) for c in zip(*rows)]
+    con.execute(f"{insert} select {', '.join(f'unnest(${n})' for n in range(1, len(columns) + 1))}", columns)
+
+
 def record_design(con: duckdb.DuckDBPyConnection, design: Design, models: list[dict[str, Any]]) -> None:
     """Record the resolved design before any answer, refusing a changed design under the same name.
 
@@ -486,18 +500,18 @@ def record_design(con: duckdb.DuckDBPyConnection, design: Design, models: list[d
     try:
         if row is None:
             con.execute("insert into raw.studies values (?,?,?,?,?,?,?,?,?,?,?)", study_row)
-            con.executemany(
-                "insert into raw.items values (?,?,?,?,?,?,?,?,?,?,?)",
+            insert_rows(
+                con, "insert into raw.items",
                 [[exp.study, i.item, i.task, i.kind, i.context, i.value, i.value_a, i.value_b, i.k, len(i.options),
                   i.prompt_template] for i in design.items],
             )
-            con.executemany(
-                "insert into raw.options values (?,?,?,?,?,?,?,?)",
+            insert_rows(
+                con, "insert into raw.options",
                 [[exp.study, i.item, o.key, o.label, o.canonical, o.value, o.ordinal, o.is_synonym]
                  for i in design.items for o in (*i.options, *i.synonyms)],
             )
-            con.executemany(
-                "insert into raw.settings values (?,?,?,?,?)",
+            insert_rows(
+                con, "insert into raw.settings",
                 [[exp.study, s.task, s.setting, s.order, s.labels] for s in design.settings],
             )
         elif row[0] != design.design_hash:
@@ -520,8 +534,8 @@ def record_design(con: duckdb.DuckDBPyConnection, design: Design, models: list[d
         known = {r[0] for r in con.execute("select model from raw.models where study = ?", [exp.study]).fetchall()}
         new = [m for m in models if m["model"] not in known]
         if new:
-            con.executemany(
-                "insert into raw.models values (?,?,?,?,?,?,?)",
+            insert_rows(
+                con, "insert into raw.models",
                 [[exp.study, m["model"], m["provider"], m.get("provider_model"), m.get("base_url"),
                   m["provider"] == "simulated", now] for m in new],
             )
