@@ -155,7 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="write the HTML report (figures as SVG, tables as CSV beside it)")
     _db_arg(p)
     p.add_argument("--out", type=Path, default=Path("reports"))
-    p.add_argument("--study")
+    p.add_argument("--study", help="report only this study (default: one report per study in the file, "
+                                   "with an index page when there are several)")
 
     p = sub.add_parser("sql", help="run a read-only query (any sqlglot dialect) against the database")
     p.add_argument("query", nargs="?", help="the query; read from stdin when omitted")

@@ -1,15 +1,15 @@
 """The study report: one self-contained HTML page, plus every figure as SVG and every table as CSV.
 
 ``write_report(db, out)`` opens the experiment database read-only, reads the
-dbt marts (and the collector's raw tables for the data-quality section) and
-writes::
+dbt marts only and writes::
 
     out/report.html         opens offline: inline CSS and SVG, no external URL
     out/figures/<name>.svg  each figure, for papers and slides
     out/tables/<name>.csv   each table, unformatted
 
-A section whose mart is missing or empty says so in one line, so a partial
-study (say, only T1 collected and built) still gets a report.
+Sections follow the study's tasks in the experiment file's order, one renderer per task kind
+(select, rate, tradeoff, rank); nothing in the page is written for one study. A section whose
+mart is missing or empty says so in one line, so a partial study still gets a report.
 """
 from __future__ import annotations
 
@@ -20,45 +20,96 @@ from typing import Callable
 import pandas as pd
 
 from collector import __version__
-from aligned.report import comparisons, fidelity, quality, t1, t2, t3, t4
+from aligned.report import comparisons, fidelity, quality, rank, rate, select, tradeoff
 from aligned.report.content import Section
 from aligned.report.context import ReportContext
 from aligned.report.data import Warehouse
-from aligned.report.html import render_page
+from aligned.report.design import Task
+from aligned.report.html import render_index, render_page
+from collector import store
 
-__all__ = ["write_report", "build_sections", "SECTIONS"]
+__all__ = ["write_report", "build_sections", "RENDERERS"]
 
-#: The report's sections in page order; each takes the context and returns a Section.
-SECTIONS: list[Callable[[ReportContext], Section]] = [
-    quality.header,
-    t1.t1_selection,
-    t1.t1_alignment,
-    t2.t2_importance,
-    t3.t3_tradeoffs,
-    t4.t4_consistency,
-    comparisons.similarity,
-    comparisons.robustness,
-    fidelity.fidelity,
-    quality.data_quality,
-]
+#: One renderer per task KIND: each takes the context and one task of the study and returns its sections.
+RENDERERS: dict[str, Callable[[ReportContext, Task], list[Section]]] = {
+    "select": select.sections,
+    "rate": rate.sections,
+    "tradeoff": tradeoff.sections,
+    "rank": rank.sections,
+}
 
 
 def build_sections(ctx: ReportContext) -> list[Section]:
-    return [make(ctx) for make in SECTIONS]
+    """The study's sections in page order: the study, one renderer per task in the experiment file's
+    order (by its kind), then what compares across tasks, then data quality."""
+    sections = [quality.header(ctx)]
+    for task in ctx.tasks:
+        render = RENDERERS.get(task.kind)
+        if render is None:
+            sections.append(Section(f"{task.slug}-task", task.title,
+                                    notes=[f"The report has no renderer for task kind {task.kind!r}."]))
+            continue
+        sections += render(ctx, task)
+    sections.append(comparisons.similarity(ctx))
+    for extra in (comparisons.robustness(ctx), fidelity.fidelity(ctx)):
+        if extra is not None:
+            sections.append(extra)
+    sections.append(quality.data_quality(ctx))
+    return sections
 
 
 def write_report(db_path: str | Path, out_dir: str | Path, study: str | None = None, note: str | None = None) -> Path:
     """Write ``out_dir/report.html`` (with ``figures/`` and ``tables/`` beside it) and return its path.
 
+    With ``study``, or a database holding one study: that study's report. Without it, in a database
+    holding several studies: one report per study in ``out_dir/<study>/`` and ``out_dir/report.html`` an
+    index page linking them (with any study's failing-checks warning), so no study is mixed with another.
+
     ``note``: a sentence shown at the top, before any other banner (``aligned demo --real`` says
     there that its model is real but tiny)."""
-    wh, con = Warehouse.open(db_path, study)
+    out = Path(out_dir)
+    con = store.connect(db_path, read_only=True)
     try:
-        ctx = ReportContext.load(wh)
-        sections = build_sections(ctx)
+        first = Warehouse(con, study)
+        studies = first.studies
+        if study is not None or len(studies) <= 1:
+            return _write_one(first, out, Path(db_path).name, note)
+        entries = []
+        for name in studies:
+            wh = Warehouse(con, name)
+            path = _write_one(wh, out / _dir_name(name), Path(db_path).name, note)
+            summary = wh.summary()
+            failing = wh.failing_checks()
+            entries.append((name, f"{_dir_name(name)}/{path.name}",
+                            "" if summary is None or pd.isna(summary["description"]) else str(summary["description"]),
+                            _failing_banner(name, failing)))
     finally:
         con.close()
-    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    _remove_stale(out, [])
+    page = render_index("Study reports", f"{len(entries)} studies in {Path(db_path).name}; one report each.",
+                        entries, f"Written by aligned {__version__} from {Path(db_path).name}.")
+    path = out / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def _dir_name(study: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", study).strip(".") or "study"
+
+
+def _failing_banner(study: str, failing: pd.DataFrame | None) -> str | None:
+    if failing is None or failing.empty:
+        return None
+    tests = ", ".join(dict.fromkeys(str(t) for t in failing["test"]))
+    return (f"The last `aligned build` left {failing['test'].nunique()} data test(s) of study {study} failing "
+            f"({tests}). Its marts were built from data that did not pass these checks: read every figure below "
+            f"with care, and see `aligned build --study {study}` for the failing rows.")
+
+
+def _write_one(wh: Warehouse, out: Path, db_name: str, note: str | None) -> Path:
+    ctx = ReportContext.load(wh)
+    sections = build_sections(ctx)
     fig_dir, tab_dir = out / "figures", out / "tables"
     fig_dir.mkdir(parents=True, exist_ok=True)
     tab_dir.mkdir(parents=True, exist_ok=True)
@@ -73,21 +124,24 @@ def write_report(db_path: str | Path, out_dir: str | Path, study: str | None = N
     _remove_stale(out, written)
     study_name = ctx.study or "unknown study"
     n_sim, n = len(ctx.simulated), len(ctx.models)
-    banner = None
-    if n_sim and n_sim == n:
-        banner = ("Every model in this study is simulated: synthetic respondents sampled from fixed profiles, not "
-                  "LLMs. The figures show what the pipeline produces, not findings about language models.")
-    elif n_sim:
-        banner = (f"{n_sim} of {n} models are simulated (synthetic respondents, not LLMs); they are marked "
-                  "\"(sim)\" in every figure and table.")
+    banners = []
     if note:
-        banner = f"{note} {banner}" if banner else note
-    page = render_page(
-        f"Are We Aligned? Report for study {study_name}",
-        "How the responsible-AI value priorities stated by each model line up with a US-representative sample "
-        "and AI practitioners (Jakesch et al., FAccT 2022; Yamani et al., 2025).",
-        banner, sections, f"Written by aligned {__version__} from {Path(db_path).name}. Figures: figures/*.svg; "
-                          "tables: tables/*.csv.")
+        banners.append(note)
+    failing = _failing_banner(study_name, ctx.failing_checks)
+    if failing:
+        banners.append(failing)
+    if n_sim and n_sim == n:
+        banners.append("Every model in this study is simulated: synthetic respondents sampled from fixed profiles, "
+                       "not LLMs. The figures show what the pipeline produces, not findings about language models.")
+    elif n_sim:
+        banners.append(f"{n_sim} of {n} models are simulated (synthetic respondents, not LLMs); they are marked "
+                       "\"(sim)\" in every figure and table.")
+    summary = wh.summary()
+    description = "" if summary is None or pd.isna(summary["description"]) else " ".join(
+        str(summary["description"]).split())
+    page = render_page(f"Report for study {study_name}", description, banners, sections,
+                       f"Written by aligned {__version__} from {db_name}. Figures: figures/*.svg; "
+                       "tables: tables/*.csv.")
     path = out / "report.html"
     path.write_text(page, encoding="utf-8")
     return path

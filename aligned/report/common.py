@@ -4,9 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from aligned.report.context import ReportContext, order_groups
+from aligned.report.context import ReportContext
 from aligned.report.data import pick
-from aligned.report.style import SIM_NOTE, human_label
+from aligned.report.design import Task
+from aligned.report.style import SIM_NOTE
 
 NO_DATA = "No data for this task"
 
@@ -15,11 +16,16 @@ def sim_note(ctx: ReportContext) -> str:
     return f" {SIM_NOTE}." if ctx.has_simulated else ""
 
 
-def kind_rows(df: pd.DataFrame, kind: str, task: str) -> pd.DataFrame:
-    """Rows of one task kind (select / rate / tradeoff / rank), by task_kind or else by task name."""
+def task_rows(df: pd.DataFrame | None, task: Task) -> pd.DataFrame:
+    """Rows of one task: by its name where the mart has a task column, else by its kind (a mart of one
+    task kind, such as t1_human_alignment, holds the study's task of that kind)."""
+    if df is None:
+        return pd.DataFrame()
+    if "task" in df:
+        return df[df["task"].astype(str) == task.name]
     if "task_kind" in df:
-        return df[df["task_kind"] == kind]
-    return df[df["task"].astype(str).str.lower() == task] if "task" in df else df.iloc[0:0]
+        return df[df["task_kind"] == task.kind]
+    return df
 
 
 def source_of(ctx: ReportContext, model: str) -> str:
@@ -29,14 +35,9 @@ def source_of(ctx: ReportContext, model: str) -> str:
 def wide_table(ctx: ReportContext, matrix: pd.DataFrame, models: list[str], humans: list[str]) -> pd.DataFrame:
     """A figure's matrix as a table: one row per model or human group, one column per value."""
     out = matrix.copy()
-    out.insert(0, "source", [source_of(ctx, m) for m in models] + ["human survey"] * len(humans))
+    out.insert(0, "source", [source_of(ctx, m) for m in models] + ["human reference"] * len(humans))
     out.insert(0, "row", models + humans)
     return out.reset_index(drop=True)
-
-
-def group_short(group: str) -> str:
-    """'US representative' for us_representative: the human label without 'Humans: '."""
-    return human_label(group).removeprefix("Humans: ")
 
 
 def rho_cell(rho, lo=np.nan, hi=np.nan) -> str:
@@ -67,9 +68,9 @@ def rho_pivot(ctx: ReportContext, df: pd.DataFrame, rows: list[str], column: pd.
     wide.columns.name = None
     then = [r for r in rows if r != "model"]
     if "human_group" in wide:
-        rank = {g: i for i, g in enumerate(order_groups(wide["human_group"]))}
+        rank = {g: i for i, g in enumerate(ctx.order_groups(wide["human_group"]))}
         wide["_g"] = wide["human_group"].map(rank)
-        wide["human_group"] = wide["human_group"].map(group_short)
+        wide["human_group"] = wide["human_group"].map(ctx.group_short)
         then = ["_g" if r == "human_group" else r for r in then]
     out = ctx.by_model(wide, then).drop(columns=["_g"], errors="ignore")
     return out, {c: "cell" for c in out.columns if c not in rows}

@@ -24,6 +24,10 @@ from collector.errors import UserError
 #: Where dbt writes the marts (the target schema, macros/generate_schema_name.sql) and the seeds.
 MARTS = "main"
 REFERENCE = "reference"
+#: The per-study record of the last build's data tests (written by ``aligned build``) and the
+#: statuses that mean a test did not pass.
+BUILD_CHECKS = "build_checks"
+FAILING = {"fail", "failed", "error", "errored"}
 
 
 @dataclass
@@ -135,6 +139,15 @@ class Warehouse:
         """The study's row of study_summary (design, collection span, context labels), if built."""
         res = self.table("study_summary", ["study"])
         return res.df.iloc[0] if res.ok else None
+
+    def failing_checks(self) -> pd.DataFrame | None:
+        """The study's data tests that failed in the last ``aligned build`` (mart ``build_checks``:
+        study, test, status, failing_rows), or None when none failed or the mart is not built."""
+        res = self.table(BUILD_CHECKS, ["test", "status"])
+        if not res.ok:
+            return None
+        df = res.df[res.df["status"].astype(str).str.lower().isin(FAILING)]
+        return df.reset_index(drop=True) if not df.empty else None
 
     def models(self) -> pd.DataFrame:
         """One row per model of the study (mart study_models), in the order they were added."""

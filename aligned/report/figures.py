@@ -419,6 +419,11 @@ def _label_points(ax, df: pd.DataFrame) -> None:
                     va="bottom" if dy > 0 else "top")
 
 
+def sequential_reversed():
+    """The share palette reversed: bright = low (e.g. rank 1 = put first), dark = high."""
+    return matplotlib.colormaps[SEQUENTIAL].reversed()
+
+
 def diverging_cmap(name: str = DIVERGING, n: int | None = None):
     """A diverging colour map, optionally cut into ``n`` discrete steps (for integer differences)."""
     cm = matplotlib.colormaps[name]
@@ -426,4 +431,4 @@ def diverging_cmap(name: str = DIVERGING, n: int | None = None):
 
 
 __all__ = ["heatmap", "heatmap_grid", "alignment_dots", "fidelity_dots", "share_intervals", "diverging_tradeoffs", "stacked_shares",
-           "robustness_scatter", "diverging_cmap", "pct", "signed", "two"]
+           "robustness_scatter", "diverging_cmap", "sequential_reversed", "pct", "signed", "two"]

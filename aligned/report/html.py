@@ -136,13 +136,49 @@ def render_section(sec: Section, number: int, first_figure: int) -> str:
     return "\n".join(parts)
 
 
-def render_page(title: str, subtitle: str, banner: str | None, sections: Sequence[Section], footer: str) -> str:
+def _banners(banners: Sequence[str] | str | None) -> str:
+    if isinstance(banners, str):
+        banners = [banners]
+    return "\n".join(f'<p class="banner">{escape(b)}</p>' for b in banners or [])
+
+
+def render_index(title: str, subtitle: str, entries: Sequence[tuple[str, str, str, str | None]], footer: str) -> str:
+    """The page linking one report per study: (study, relative link, description, warning or None)."""
+    items = "".join(
+        f'<li><a href="{escape(link)}">{escape(study)}</a>'
+        + (f"<br><span class=\"intro\">{escape(' '.join(desc.split()))}</span>" if desc else "")
+        + (f'<p class="banner">{escape(warn)}</p>' if warn else "") + "</li>"
+        for study, link, desc, warn in entries)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<main>
+<header>
+<h1>{escape(title)}</h1>
+<p class="subtitle">{escape(subtitle)}</p>
+</header>
+<section id="studies"><ul>{items}</ul></section>
+<footer>{escape(footer)}</footer>
+</main>
+</body>
+</html>
+"""
+
+
+def render_page(title: str, subtitle: str, banner: Sequence[str] | str | None, sections: Sequence[Section],
+                footer: str) -> str:
     nav = "".join(f'<li><a href="#{escape(s.id)}">{escape(s.title)}</a></li>' for s in sections)
     body, fig_no = [], 1
     for i, s in enumerate(sections, start=1):
         body.append(render_section(s, i, fig_no))
         fig_no += len(s.figures)
-    banner_html = f'<p class="banner">{escape(banner)}</p>' if banner else ""
+    banner_html = _banners(banner)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

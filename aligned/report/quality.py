@@ -24,7 +24,13 @@ def header(ctx: ReportContext) -> Section:
     sec.facts.append(("Study", str(ctx.study) if ctx.study is not None else
                       "unknown (no study_summary mart: run `aligned build`)"))
     if row is not None and pd.notna(row["description"]) and row["description"]:
-        sec.facts.append(("Description", str(row["description"])))
+        sec.facts.append(("Description", " ".join(str(row["description"]).split())))
+    if ctx.tasks:
+        sec.facts.append(("Tasks", "; ".join(t.title for t in ctx.tasks) + " (in the experiment file's order)"))
+    contexts = [c for c in ctx.design.contexts]
+    if contexts:
+        sec.facts.append(("Contexts", ", ".join(contexts)))
+    _reference(ctx, sec)
     models = ctx.models
     n_sim = int(models["is_simulated"].sum())
     sec.facts.append(("Models", f"{len(models)}" + (f" ({n_sim} simulated: synthetic respondents, not LLMs)"
@@ -53,6 +59,40 @@ def header(ctx: ReportContext) -> Section:
     return sec
 
 
+NO_REFERENCE = ("No human figures were declared for this study (no `reference:` in its experiment file): the "
+                "report compares the models with each other only.")
+
+
+def _reference(ctx: ReportContext, sec: Section) -> None:
+    """The study's declared human groups, with the citation and caveats of its reference."""
+    if not ctx.groups:
+        sec.facts.append(("Human reference", NO_REFERENCE))
+        return
+    sec.facts.append(("Human groups", "; ".join(
+        ctx.group_short(g) + (f" (n = {ctx.group_n[g]:,})" if g in ctx.group_n else "") for g in ctx.groups)))
+    if ctx.citation:
+        sec.facts.append(("Reference", ctx.citation))
+    if ctx.caveats:
+        sec.facts.append(("Caveats", ctx.caveats))
+
+
+def _truncated(ctx: ReportContext, sec: Section) -> None:
+    """How many answers were cut off at the token limit (answers.is_truncated): parsed like any answer."""
+    res = ctx.wh.table("answers", ["response_id", "model", "task", "is_truncated"], where="is_truncated")
+    if res.df is None:
+        sec.notes.append(f"No count of truncated answers: {res.note}.")
+        return
+    n = res.df["response_id"].nunique()
+    if n == 0:
+        sec.facts.append(("Truncated answers", "none: no answer was cut off at the token limit"))
+        return
+    per = res.df.drop_duplicates("response_id").groupby(["model", "task"]).size()
+    detail = ", ".join(f"{ctx.label(m)} {t}: {k:,}" for (m, t), k in per.items())
+    sec.facts.append(("Truncated answers", f"{n:,} answers were cut off at the token limit (finish reason "
+                                           f"'length'; parsed like any answer, so a cut list may name fewer "
+                                           f"options): {detail}"))
+
+
 def _day(ts) -> str:
     return pd.Timestamp(ts).strftime("%Y-%m-%d %H:%M")
 
@@ -76,6 +116,7 @@ def data_quality(ctx: ReportContext) -> Section:
                   "Whether every planned request came back, how many answers could not be mapped to an option "
                   "(refusals and invalid answers), and what the collection cost in tokens, money and time.")
     _request_status(ctx, sec)
+    _truncated(ctx, sec)
     _examples(ctx, sec)
     _usage_latency(ctx, sec)
     return sec

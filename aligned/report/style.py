@@ -27,13 +27,6 @@ DIVERGING = "RdBu"
 SIM_SUFFIX = " (sim)"
 SIM_NOTE = "(sim) = simulated model (synthetic respondents, not an LLM)"
 
-HUMAN_LABELS = {
-    "us_representative": "Humans: US representative",
-    "ai_practitioners": "Humans: AI practitioners",
-}
-HUMAN_ORDER = ["us_representative", "ai_practitioners"]
-HUMAN_COLOURS = {"us_representative": OKABE_ITO[0], "ai_practitioners": OKABE_ITO[1]}
-
 #: T4 consistency classes, in reading order, with their Okabe-Ito colours.
 CONSISTENCY_LABELS = ["aligned", "almost", "misaligned", "tied"]
 CONSISTENCY_COLOURS = {"aligned": OKABE_ITO[2], "almost": OKABE_ITO[4], "misaligned": OKABE_ITO[5],
@@ -53,10 +46,6 @@ RC = {
     "svg.fonttype": "none",  # text stays text: searchable, selectable, small
     "figure.dpi": 100,
 }
-
-
-def human_label(group: str) -> str:
-    return HUMAN_LABELS.get(group, f"Humans: {group.replace('_', ' ')}")
 
 
 def model_label(model: str, simulated: set[str]) -> str:

@@ -32,6 +32,7 @@ final as (
         -- dimensions
         description,
         experiment_path,
+        experiment_text,
         system_prompt,
         generation_params,
         collector_version,

@@ -20,6 +20,7 @@ renamed as (
         -- dimensions
         description,
         experiment_path,
+        experiment_text,
         system_prompt,
         generation_params,
         collector_version,

@@ -33,6 +33,39 @@ CONFLICTS = [("Fairness", "Performance"), ("Fairness", "Privacy"), ("Privacy", "
 GROUPS = ["us_representative", "ai_practitioners"]
 SETTINGS = ["original", "reversed", "shuffled"]
 RUNS = 10
+GROUP_LABELS = {"us_representative": "US sample", "ai_practitioners": "AI practitioners"}
+CITATION = "Fixture survey, digitised for the tests."
+
+#: The fixture study's experiment file as the database records it (raw.studies.experiment_text): the
+#: report reads its tasks, contexts and declared groups in this order from it.
+EXPERIMENT_TEXT = f"""
+study: {STUDY}
+contexts: {{{", ".join(f"{c}: text" for c in CONTEXTS)}}}
+scales:
+  importance:
+    - {{key: not_at_all_important, label: not at all important}}
+    - {{key: slightly_important, label: slightly important}}
+    - {{key: important, label: important}}
+    - {{key: very_important, label: very important}}
+    - {{key: extremely_important, label: extremely important}}
+  tradeoff:
+    - {{key: definitely_a, label: "Definitely {{value_a}}"}}
+    - {{key: probably_a, label: "Probably {{value_a}}"}}
+    - {{key: undecided, label: Undecided}}
+    - {{key: probably_b, label: "Probably {{value_b}}"}}
+    - {{key: definitely_b, label: "Definitely {{value_b}}"}}
+tasks:
+  t1: {{kind: select, k: 5, values: [{", ".join(VALUES)}]}}
+  t2: {{kind: rate, scale: importance, contexts: [{", ".join(CONTEXTS)}]}}
+  t3: {{kind: tradeoff, scale: tradeoff, contexts: [{", ".join(CONTEXTS)}]}}
+  t4: {{kind: rank, systems: {{{", ".join(f"{c}: {{system: s}}" for c in CONTEXTS)}}}}}
+reference:
+  citation: {CITATION}
+  caveats: Read off bar charts.
+  groups:
+{chr(10).join(f"    {g}: {{label: {GROUP_LABELS[g]}, n: {607 if g == GROUPS[0] else 140}}}" for g in GROUPS)}
+  files: [fixture.reference.csv]
+"""
 
 
 def _put(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
@@ -44,8 +77,9 @@ def _put(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
 def _raw(con: duckdb.DuckDBPyConnection, rng: np.random.Generator) -> None:
     con.execute(store.DDL)
     t0 = datetime(2025, 11, 20, 12, 0, 0)
-    con.execute("insert into raw.studies (study, description, design_hash, replicates, recorded_at, "
-                "collector_version) values (?, ?, 'h', ?, ?, '0.1.0')", [STUDY, "fixture", RUNS, t0])
+    con.execute("insert into raw.studies (study, description, experiment_text, design_hash, replicates, "
+                "recorded_at, collector_version) values (?, ?, ?, 'h', ?, ?, '0.1.0')",
+                [STUDY, "fixture", EXPERIMENT_TEXT, RUNS, t0])
     for k, (m, provider, sim) in enumerate(MODELS):
         con.execute("insert into raw.models values (?, ?, ?, ?, null, ?, ?)",
                     [STUDY, m, provider, m, sim, t0 + timedelta(seconds=k)])
@@ -198,6 +232,7 @@ def _other_marts(con: duckdb.DuckDBPyConnection, rng: np.random.Generator) -> No
         "case when s.status = 'mapped' then 'Safety' end as choice, 'Safety' as value, "
         "case when s.status = 'mapped' then 'exact' else s.status end as match_method, "
         "case when s.status = 'invalid' then 'no_match' end as invalid_reason, "
+        "(r.model = 'gpt-4o' and r.replicate = 3) as is_truncated, "
         "case when s.status = 'refusal' then 'I cannot <b>rank</b> these values, see https://example.org' "
         "     when s.status = 'invalid' then 'Something else entirely' else r.response_text end as raw_text "
         "from raw.responses r join raw.items i using (study, item), "
@@ -294,7 +329,7 @@ def _usage_marts(con: duckdb.DuckDBPyConnection) -> None:
 def _study_marts(con: duckdb.DuckDBPyConnection) -> None:
     """study_summary and study_models as the dbt models define them (design, collection span, labels)."""
     _put(con, "main.study_summary", con.execute(
-        "select s.study, s.description, s.replicates, s.design_hash, s.collector_version as design_collector_version, "
+        "select s.study, s.description, s.experiment_text, s.replicates, s.design_hash, s.collector_version as design_collector_version, "
         "s.recorded_at, min(coalesce(r.requested_at, r.completed_at)) as first_requested_at, "
         "max(r.completed_at) as last_completed_at, count(r.response_id) as n_response_rows, "
         "min(r.collector_version) as min_collector_version, max(r.collector_version) as max_collector_version, "
@@ -302,6 +337,12 @@ def _study_marts(con: duckdb.DuckDBPyConnection) -> None:
         "from raw.studies s left join raw.responses r using (study) group by all").df())
     _put(con, "main.study_models", con.execute(
         "select study, model, provider, provider_model, is_simulated, added_at from raw.models").df())
+    _put(con, "main.human_groups", pd.DataFrame(
+        [dict(study=STUDY, human_group=g, label=GROUP_LABELS[g], n_respondents=607 if g == GROUPS[0] else 140,
+              citation=CITATION, caveats="Read off bar charts.") for g in GROUPS]))
+    _put(con, "main.published_figures", pd.DataFrame(
+        [dict(study=STUDY, task="t4", statistic="share_aligned_or_almost", value=0.78, n=192,
+              text="The fixture paper reports 78% of 192 comparisons aligned or almost aligned.")]))
 
 
 def build_db(path: Path, parts: str = "all") -> Path:

@@ -17,9 +17,9 @@ from aligned.report.style import SIM_SUFFIX
 FIGURES = {
     "t1-selection": ["t1_selection_heatmap", "t1_selection_intervals"],
     "t1-alignment": ["t1_alignment"],
-    "t2-importance": ["t2_importance_heatmaps"],
+    "t2-rating": ["t2_rating_heatmaps"],
     "t3-tradeoffs": ["t3_tradeoff_bars", "t3_representativeness", "t3_five_point"],
-    "t4-consistency": ["t4_rank_difference", "t4_consistency_shares"],
+    "t4-ranking": ["t4_mean_rank", "t4_rank_difference", "t4_consistency_shares"],
     "model-similarity": ["model_similarity"],
     "robustness": ["t1_robustness"],
     "profile-fidelity": ["profile_fidelity_t1", "profile_fidelity_t2", "profile_fidelity_t3"],
@@ -29,7 +29,7 @@ TABLES = {
     "t1_selection_shares": ["row", "source", "Safety", "Solidarity"],
     "t1_alignment": ["model", "setting", "human_group", "spearman_rho", "ci_low", "ci_high", "p_value",
                      "jaccard_top5"],
-    "t2_importance_shares": ["context", "row", "source", "Privacy", "Human Autonomy"],
+    "t2_rating_shares": ["context", "row", "source", "Privacy", "Human Autonomy"],
     "t2_alignment": ["model", "context", "human_group", "measure", "spearman_rho", "p_value"],
     "t3_tradeoff_shares": ["row", "source", "value_a", "value_b", "def_a", "prob_a", "def_b", "prob_b"],
     "t3_alignment": ["model", "human_group", "measure", "spearman_rho"],
@@ -161,7 +161,7 @@ def test_csv_holds_raw_values_not_formatted_text(full_report):
     assert pd.api.types.is_float_dtype(df["spearman_rho"])
     shares = pd.read_csv(path.parent / "tables" / "t1_selection_shares.csv")
     assert shares["Safety"].between(0, 1).all()
-    assert list(shares["source"]).count("human survey") == 2
+    assert list(shares["source"]).count("human reference") == 2
 
 
 def test_simulated_models_are_labelled(full_report):
@@ -174,7 +174,7 @@ def test_simulated_models_are_labelled(full_report):
     assert kinds["sim-us-public (sim)"] == "simulated (synthetic respondents, not an LLM)"
     assert kinds["gpt-4o"] == "LLM"
     heatmap = (path.parent / "figures" / "t1_selection_heatmap.svg").read_text(encoding="utf-8")
-    assert "sim-us-public (sim)" in heatmap and "Humans: US representative" in heatmap
+    assert "sim-us-public (sim)" in heatmap and "Humans: US sample" in heatmap
 
 
 def test_header_facts(full_report):
@@ -208,8 +208,8 @@ def test_partial_study_reports_with_no_data_notes(partial_report):
     path, html, page = partial_report
     assert page.svgs.get("t1-selection") == ["t1_selection_heatmap", "t1_selection_intervals"]
     assert page.svgs.get("t1-alignment") == ["t1_alignment"]
-    for section in ("t2-importance", "t3-tradeoffs", "t4-consistency", "model-similarity", "robustness",
-                    "profile-fidelity"):
+    assert "robustness" not in page.ids  # an analysis the study has no rows for is left out, not empty
+    for section in ("t2-rating", "t3-tradeoffs", "t4-ranking", "model-similarity", "profile-fidelity"):
         assert section in page.ids
         assert section not in page.svgs
         block = html.split(f'<section id="{section}">', 1)[1].split("</section>", 1)[0]
@@ -230,7 +230,7 @@ def test_empty_marts_say_no_rows(full_db, tmp_path):
         con.execute(f"create schema {schema}")
     for schema, name in con.execute("select table_schema, table_name from information_schema.tables "
                                     "where table_catalog = 'src'").fetchall():
-        keep = schema != "main" or name in ("t1_human_alignment", "study_summary", "study_models")
+        keep = schema != "main" or name in ("t1_human_alignment", "study_summary", "study_models", "human_groups")
         con.execute(f"create table {schema}.{name} as select * from src.{schema}.{name} "
                     f"{'' if keep else 'limit 0'}")
     con.close()
@@ -281,8 +281,9 @@ def test_profile_fidelity_section(full_db, full_report):
     csv = pd.read_csv(path.parent / "tables" / "profile_fidelity.csv")
     assert len(csv) == n and set(csv["context"]) >= {"general", "all", "medical"}  # every row, T2 per context too
     head, rows = _page_table(html, "profile_fidelity")
-    assert head == ["model", "T1 · US representative", "T1 · AI practitioners", "T2 all · US representative",
-                    "T2 all · AI practitioners", "T3 · US representative", "T3 · AI practitioners"]
+    # columns by the tasks' own names and the groups' declared labels (mart human_groups)
+    assert head == ["model", "t1 · US sample", "t1 · AI practitioners", "t2 all · US sample",
+                    "t2 all · AI practitioners", "t3 · US sample", "t3 · AI practitioners"]
     assert [r[0] for r in rows] == ["gpt-4o", "claude-sonnet", "sim-us-public (sim)"]
     assert all(re.fullmatch(r"-?\d\.\d\d \[-?\d\.\d\d, -?\d\.\d\d\]", c) for c in rows[0][1:])
     assert re.fullmatch(r"-?\d\.\d\d", rows[2][-1])  # no interval in the mart: the CCC alone
@@ -294,14 +295,14 @@ def test_t3_distribution_similarity(full_report):
     path, html, _ = full_report
     svg = (path.parent / "figures" / "t3_representativeness.svg").read_text(encoding="utf-8")
     # conflicts in the human figures' orientation, one panel per group
-    assert "Performance vs Fairness" in svg and "vs US representative" in svg and "vs AI practitioners" in svg
+    assert "Performance vs Fairness" in svg and "vs US sample" in svg and "vs AI practitioners" in svg
     five = (path.parent / "figures" / "t3_five_point.svg").read_text(encoding="utf-8")
-    assert "Humans: US representative" in five and "undecided" in five and "sim-us-public (sim)" in five
+    assert "Humans: US sample" in five and "undecided" in five and "sim-us-public (sim)" in five
     csv = pd.read_csv(path.parent / "tables" / "t3_distribution_similarity.csv")
     assert len(csv) == 3 * 5 * 2 and csv["refusal_share"].between(0, 1).all()
     assert csv["representativeness"].isna().sum() == 2 * 2  # two conflicts a model only refused, per group
     head, rows = _page_table(html, "t3_distribution_similarity")
-    assert {"representativeness, US representative", "JS similarity, AI practitioners", "refusal share"} <= set(head)
+    assert {"representativeness, US sample", "JS similarity, AI practitioners", "refusal share"} <= set(head)
     assert len(rows) == 3 * 5
 
 
@@ -336,7 +337,7 @@ def test_missing_new_marts_say_no_data(full_db, full_report, tmp_path):
     Only the sections that read them are built, to keep the test fast; write_report over a partial
     database is covered above.
     """
-    from aligned.report import fidelity, quality, t1, t3
+    from aligned.report import fidelity, quality, select, tradeoff
     from aligned.report.context import ReportContext
     from aligned.report.data import Warehouse
 
@@ -353,8 +354,9 @@ def test_missing_new_marts_say_no_data(full_db, full_report, tmp_path):
     wh, con = Warehouse.open(db)
     try:
         ctx = ReportContext.load(wh)
-        secs = {s.id: s for s in (make(ctx) for make in (t1.t1_selection, t3.t3_tradeoffs, fidelity.fidelity,
-                                                         quality.data_quality))}
+        t1, t3 = ctx.task_of("t1"), ctx.task_of("t3")
+        secs = {s.id: s for s in (select.selection(ctx, t1), tradeoff.t3_tradeoffs(ctx, t3), fidelity.fidelity(ctx),
+                                  quality.data_quality(ctx))}
     finally:
         con.close()
     figs = {k: [f.name for f in s.figures] for k, s in secs.items()}
@@ -362,7 +364,7 @@ def test_missing_new_marts_say_no_data(full_db, full_report, tmp_path):
     assert figs["t1-selection"] == ["t1_selection_heatmap"]
     assert "No data for the confidence intervals" in notes["t1-selection"]
     assert figs["t3-tradeoffs"] == ["t3_tradeoff_bars"]
-    assert "No data for the T3 distribution similarity" in notes["t3-tradeoffs"]
+    assert "No data for the t3 distribution similarity" in notes["t3-tradeoffs"]
     assert figs["profile-fidelity"] == FIGURES["profile-fidelity"]  # dots without bars
     assert all("<svg" in f.svg for f in secs["profile-fidelity"].figures)
     assert "No data for usage and latency" in notes["data-quality"]

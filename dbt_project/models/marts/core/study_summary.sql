@@ -37,6 +37,7 @@ final as (
 
         -- the design
         studies.description,
+        studies.experiment_text,
         studies.replicates,
         studies.design_hash,
         studies.collector_version as design_collector_version,
