@@ -23,6 +23,8 @@ HUMAN_FIGURE_COLUMNS = ["human_group", "task", "context", "value", "value_b", "o
 #: Columns of mart human_groups and published_figures (contract, section 4).
 GROUP_COLUMNS = ["human_group", "label", "n_respondents", "citation", "caveats"]
 PUBLISHED_COLUMNS = ["task", "statistic", "value", "n", "text"]
+#: Where a warehouse built before mart human_groups records which groups a study was compared with.
+LEGACY_ALIGNMENT_MARTS = ["t1_human_alignment", "t2_human_alignment", "t3_human_alignment"]
 
 
 def _text(v) -> str | None:
@@ -81,11 +83,19 @@ class ReportContext:
                     self.group_n[g] = int(r["n_respondents"])
             self.citation = next((_text(c) for c in df.get("citation", []) if _text(c)), None)
             self.caveats = next((_text(c) for c in df.get("caveats", []) if _text(c)), None)
-        else:
+        elif d.groups:
             self.groups = list(d.groups)
             self.group_labels = {g: d.group_labels.get(g, g) for g in d.groups}
             self.group_n = dict(d.group_n)
             self.citation, self.caveats = d.citation, d.caveats
+        else:  # a warehouse built before human_groups: the groups its alignment marts compared this study
+            seen: list[str] = []  # with (a defined correlation: rows matched by name alone have none)
+            for name in LEGACY_ALIGNMENT_MARTS:
+                res = self.wh.table(name, ["human_group", "spearman_rho"], where="spearman_rho is not null")
+                if res.ok:
+                    seen += [str(g) for g in res.df["human_group"].dropna().unique() if str(g) not in seen]
+            self.groups = sorted(seen)
+            self.group_labels = {g: g for g in self.groups}
 
     # -- the study --------------------------------------------------------------------------------
 
