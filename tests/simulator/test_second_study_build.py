@@ -16,6 +16,7 @@ from aligned import warehouse
 from collector.collect import CollectOptions, collect, with_overrides
 from collector.config import load_experiment
 from simulator import SimulatorThread
+from simulator.formatting import OFF_FORMAT
 
 pytestmark = pytest.mark.slow  # collects and runs dbt
 
@@ -52,7 +53,8 @@ def test_every_answer_is_read(built):
     # refusals and the panel's off-format replies aside, every answer maps to the study's options
     assert _q(db, "select count(*) from audit.assert_mapping_coverage") == [(0,)], log
     invalid = _q(db, "select raw_text from unmapped_answers where study = 'optimal_ai_functioning'")
-    off_format = ("depends", "complex question", "arguments on every side", "could you tell me")
+    # the panel's off-format texts (simulator.formatting.OFF_FORMAT) and its clarifying questions
+    off_format = tuple(text.lower() for text in OFF_FORMAT) + ("could you tell me",)
     assert all(any(s in t.lower() for s in off_format) for (t,) in invalid), invalid
 
 
