@@ -59,7 +59,7 @@ T4_CONSISTENCY_SUMMARY = {"study": STR, "model": STR, **_COUNTS, "tie_rule": STR
 T4_CONSISTENCY_RULES = {"study": STR, "model": STR, "stated_from": STR, "tie_rule": STR, **_COUNTS,
                         "is_headline": "bool"}
 
-# summary row pooling every model of a study (the study's "78% of 192 comparisons")
+# summary row pooling every model of a study (the pooled consistency share a paper reports)
 ALL_MODELS = "all"
 
 
