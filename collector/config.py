@@ -36,12 +36,12 @@ MAX_YAML_DEPTH = 32
 MAX_REPLICATES = 100_000
 #: study names, model names: the same patterns apply to the file, the CLI flags and imported records
 STUDY_PATTERN = r"^[a-z][a-z0-9_]*$"
+MODEL_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$"
 # Context names the warehouse gives rows of its own: `all` (dbt var pooled_context_label, figures
 # pooled over contexts), `general` (var no_context_label, a task without contexts) and `all_pairs`
 # (the T2 row over every (context, value) pair, alignstats.marts.t2.ALL_PAIRS). A study's context
 # of that name would be mixed up with them, so the loader refuses it (tests check the vars agree).
 RESERVED_CONTEXT_NAMES = ("all", "general", "all_pairs")
-MODEL_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$"
 #: the placeholders each task kind fills in its prompt (collector.design fills them, plan.render sends them)
 PLACEHOLDERS: dict[str, frozenset[str]] = {
     "select": frozenset({"options", "k", "n"}),
