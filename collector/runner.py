@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import aiohttp
+import orjson
 
 from collector import __version__, retry
 from collector.design import Design
@@ -38,6 +39,23 @@ UNREACHABLE_AFTER = 3
 RATE_LIMITED_GRACE = 20
 
 T = TypeVar("T")
+
+
+def _loads(raw: bytes) -> Any:
+    """A response body as JSON: orjson (a tenth of the CPU of json), or json for what orjson refuses
+    but JSON allows (a lone surrogate escape such as a reply cut inside an emoji)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
+
+
+def _dumps(body: Any) -> str:
+    """A request body as JSON text (aiohttp's ``json_serialize``): orjson, json where orjson refuses."""
+    try:
+        return orjson.dumps(body).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(body)
 
 
 def run_event_loop(main: Coroutine[Any, Any, T]) -> T:
@@ -135,7 +153,7 @@ class Collector:
                                          enable_cleanup_closed=True)
         try:
             async with aiohttp.ClientSession(connector=connector, raise_for_status=False,
-                                             json_serialize=json.dumps) as session:
+                                             json_serialize=_dumps) as session:
                 workers = []
                 for m in self.models:
                     reqs = pending.get(m.name) or []
@@ -220,7 +238,7 @@ class Collector:
                     latency_ms = (time.perf_counter() - t_start) * 1000
                     if 200 <= status < 300:
                         try:
-                            completion = m.provider.parse(json.loads(raw))
+                            completion = m.provider.parse(_loads(raw))
                         except (ValueError, UnicodeDecodeError, RecursionError):  # cut off in transit: ask again
                             error = f"HTTP {status}: the body is not complete JSON ({len(raw)} bytes)"
                         except ProviderError as exc:
@@ -234,7 +252,7 @@ class Collector:
                                              latency_ms=latency_ms, requested_at=requested_at)
                     else:
                         try:
-                            body = json.loads(raw)
+                            body = _loads(raw)
                         except (ValueError, UnicodeDecodeError, RecursionError):
                             body = None
                         error = m.provider.redact(m.provider.error_message(status, body, resp.headers))

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 
 import duckdb
+import orjson
 
 from collector import __version__, journal
 from collector.design import Design
@@ -598,7 +599,27 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot store a {type(value).__name__} in raw.responses")
 
 
-_encode_row = json.JSONEncoder(ensure_ascii=False, default=_json_default).encode
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean(value: Any) -> Any:
+    """Lone UTF-16 surrogates (half of an emoji, in a reply cut mid-character: valid JSON, not valid
+    Unicode, so not writable as UTF-8) replaced by U+FFFD, in every string of ``value``."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    return value
+
+
+def _encode_row(row: dict[str, Any]) -> str:
+    """One response row as a JSON line (journal and insert); datetimes as ``_json_default`` writes them."""
+    try:
+        return orjson.dumps(row, default=_json_default, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
+    except orjson.JSONEncodeError:  # a lone surrogate: the rare reply that needs cleaning first
+        return orjson.dumps(_clean(row), default=_json_default, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
 
 
 def insert_responses(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:

@@ -164,3 +164,15 @@ def test_writer_commits_in_batches(tmp_path):
     assert 1 <= writer.stats.batches <= 10
     assert writer.stats.journaled == 1000 and writer.unflushed_journal is None
     assert (db.parent / "w.duckdb.journal" / "done" / f"{writer.run_id}.jsonl").exists()
+
+
+def test_an_answer_with_a_lone_surrogate_is_stored_not_lost(fake, make_experiment, tmp_path):
+    """A reply cut inside an emoji can carry half of a UTF-16 surrogate pair (valid JSON, not valid
+    Unicode). It is stored with U+FFFD in place of the half character, like any other answer."""
+    body = (b'{"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-test", '
+            b'"choices": [{"index": 0, "message": {"role": "assistant", "content": "Safety \\ud83d"}, '
+            b'"finish_reason": "length"}], "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}}')
+    fake.respond_next(200, body, headers={"Content-Type": "application/json"})
+    result, rows = _run(fake, make_experiment, tmp_path, concurrency=1)
+    assert [r[0] for r in rows] == ["ok"] * 4 and result.counters.failed == 0
+    assert "Safety \ufffd" in [r[4] for r in rows]
