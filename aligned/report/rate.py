@@ -48,6 +48,7 @@ def importance(ctx: ReportContext, task: Task) -> Section:
         sec.notes.append(f"{NO_DATA}: {res.note or f'selection_shares has no rows for task {task.name}'}.")
     else:
         _figure(ctx, task, sec, df[df["measure"] == TOP])
+    _positions(ctx, task, sec)
     if ctx.groups:
         _alignment(ctx, task, sec)
         rho_across_models(ctx, task, sec)
@@ -99,6 +100,35 @@ def _figure(ctx: ReportContext, task: Task, sec: Section, df: pd.DataFrame) -> N
     sec.tables.append(TableOut(f"{task.slug}_rating_shares", pd.concat(tables, ignore_index=True),
                                f"{task.name} shares (0-1) behind the heatmaps.", {v: "pct" for v in values},
                                collapsed=True))
+
+
+def _positions(ctx: ReportContext, task: Task, sec: Section) -> None:
+    """Each model's mean scale position per value and context (mart rating_positions; 1 = lowest level)."""
+    res = ctx.wh.table("rating_positions", ["model", "task", "setting", "context", "value", "n_levels",
+                                            "mean_position"])
+    df = task_rows(res.df, task) if res.ok else pd.DataFrame()
+    if df.empty:
+        return
+    df = df[df["setting"] == pick(df, "setting", ["original"])]
+    models = ctx.order(df["model"])
+    contexts = [c for c in ctx.order_contexts(df["context"]) if c not in ctx.pooled] or \
+        ctx.order_contexts(df["context"])
+    values = list(df.groupby("value")["mean_position"].mean().sort_values(ascending=False).index)
+    n_levels = int(df["n_levels"].max())
+    panels = {c: df[df["context"] == c].pivot_table(index="model", columns="value", values="mean_position")
+              .reindex(index=models, columns=values).set_axis(ctx.labels(models), axis=0) for c in contexts}
+    name = f"{task.slug}_rating_positions"
+    svg = figures.heatmap_grid(name, panels, f"{task.name}: mean scale position (1 = {task.levels[0].label if task.levels else 'lowest'}, "
+                               f"{n_levels} = {task.top_label or 'highest'})", f"Mean position (1 to {n_levels})",
+                               xlabel="Value", vmin=1, vmax=n_levels, fmt=figures.two)
+    sec.add_figure(name, svg,
+                   f"One panel per context; a cell is the mean position on the {n_levels}-level scale of the model's "
+                   "mapped answers (refusals and invalid answers left out; the standard deviation and n are in the "
+                   f"CSV).{sim_note(ctx)}")
+    table = df.drop(columns=[c for c in ("study",) if c in df])
+    sec.tables.append(TableOut(name, ctx.by_model(table, ["context", "value"]),
+                               f"{task.name}: mean scale position per model, context and value (rating_positions).",
+                               {"mean_position": "f2", "sd_position": "f2"}, collapsed=True))
 
 
 def _alignment(ctx: ReportContext, task: Task, sec: Section) -> None:

@@ -165,6 +165,11 @@ def _other_marts(con: duckdb.DuckDBPyConnection, rng: np.random.Generator) -> No
     con.register("_df", pd.DataFrame(rows))
     con.execute("insert into main.selection_shares by name select * from _df")
     con.unregister("_df")
+    _put(con, "main.rating_positions", pd.DataFrame(
+        [dict(study=STUDY, model=m, task="t2", setting="original", context=c, value=v, n_levels=5,
+              is_pooled=c == "all", n_contexts=4 if c == "all" else 1, n=RUNS,
+              mean_position=float(rng.uniform(1, 5)), sd_position=0.8, runs=RUNS, runs_all=RUNS)
+         for (m, _, _), c, v in itertools.product(MODELS, CONTEXTS + ["all"], T2_VALUES)]))
     _put(con, "main.t2_human_alignment", pd.DataFrame(
         [dict(study=STUDY, model=m, setting="original", context=c, human_group=g, measure="extremely",
               spearman_rho=r, p_value=0.2, ci_low=r - 0.3, ci_high=min(1.0, r + 0.3), n_values=7)

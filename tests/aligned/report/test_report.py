@@ -17,7 +17,7 @@ from aligned.report.style import SIM_SUFFIX
 FIGURES = {
     "t1-selection": ["t1_selection_heatmap", "t1_selection_intervals"],
     "t1-alignment": ["t1_alignment"],
-    "t2-rating": ["t2_rating_heatmaps"],
+    "t2-rating": ["t2_rating_heatmaps", "t2_rating_positions"],
     "t3-tradeoffs": ["t3_tradeoff_bars", "t3_representativeness", "t3_five_point"],
     "t4-ranking": ["t4_mean_rank", "t4_rank_difference", "t4_consistency_shares"],
     "model-similarity": ["model_similarity"],

@@ -240,6 +240,8 @@ def test_the_second_study_shows_its_own_tasks_and_nothing_of_the_first(reports, 
     text = _text(folder)
     assert "assistant" in text and all(v.name in text for v in exp.values)
     assert "absolutely essential" in html  # the rating's top level, by its own label
+    figures = {p.stem for p in (folder / "figures").glob("*.svg")}
+    assert {"top3_selection_heatmap", "rating_rating_heatmaps", "rating_rating_positions", "ranking_mean_rank"} <= figures
     # it declares no reference: no human rows, no human sections, one sentence saying so
     assert "No human figures were declared for this study" in html
     assert "top3-alignment" not in html and "profile-fidelity" not in html and "Humans:" not in text
