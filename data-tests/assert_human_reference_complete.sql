@@ -1,72 +1,58 @@
 {{ config(store_failures=true) }}
 
--- Each human group has a figure for every value the seed covers (T1), for every value in every
--- context (T2) and for every conflict (T3): a missing row would silently drop a value from a
--- correlation. Returns the missing (seed, group, context, value) combinations.
+-- Within each study's reference (int_reference_figures), every human group has a figure wherever
+-- another group of the study has one for the same (task, options): the same values, contexts and
+-- conflicts. A missing row would silently drop a point from one group's correlation and not the
+-- other's. Returns the missing (study, group, task, context, value, value_b, options). A database
+-- without reference rows passes.
 with
 
-t1 as (
+figures as (
 
-    select {{ adapter.quote('group') }} as survey_group, value
-    from {{ ref('human_t1_top5') }}
-
-),
-
-t2 as (
-
-    select {{ adapter.quote('group') }} as survey_group, context, value
-    from {{ ref('human_t2_importance') }}
+    select * from {{ ref('int_reference_figures') }}
 
 ),
 
-t3 as (
+groups as (
 
-    select {{ adapter.quote('group') }} as survey_group, value_a || ' vs ' || value_b as value
-    from {{ ref('human_t3_tradeoffs') }}
+    select distinct study, human_group
+    from figures
 
 ),
 
-t1_missing as (
+points as (
 
-    select 'human_t1_top5' as seed, groups.survey_group, cast(null as {{ dbt.type_string() }}) as context,
-        vals.value
-    from (select distinct survey_group from t1) as groups
-    cross join (select distinct value from t1) as vals
+    select distinct study, task, context, value, value_b, options
+    from figures
+
+),
+
+missing as (
+
+    select
+        groups.study,
+        groups.human_group,
+        points.task,
+        points.context,
+        points.value,
+        points.value_b,
+        points.options
+
+    from groups
+    inner join points
+        on points.study = groups.study
     where not exists (
-        select 1 from t1 where t1.survey_group = groups.survey_group and t1.value = vals.value
-    )
-
-),
-
-t2_missing as (
-
-    select 'human_t2_importance' as seed, groups.survey_group, contexts.context, vals.value
-    from (select distinct survey_group from t2) as groups
-    cross join (select distinct context from t2) as contexts
-    cross join (select distinct value from t2) as vals
-    where not exists (
-        select 1 from t2
-        where t2.survey_group = groups.survey_group
-            and t2.context = contexts.context
-            and t2.value = vals.value
-    )
-
-),
-
-t3_missing as (
-
-    select 'human_t3_tradeoffs' as seed, groups.survey_group, cast(null as {{ dbt.type_string() }}) as context,
-        vals.value
-    from (select distinct survey_group from t3) as groups
-    cross join (select distinct value from t3) as vals
-    where not exists (
-        select 1 from t3 where t3.survey_group = groups.survey_group and t3.value = vals.value
+        select 1
+        from figures
+        where figures.study = groups.study
+            and figures.human_group = groups.human_group
+            and figures.task = points.task
+            and figures.context = points.context
+            and figures.value = points.value
+            and coalesce(figures.value_b, '') = coalesce(points.value_b, '')
+            and coalesce(figures.options, '') = coalesce(points.options, '')
     )
 
 )
 
-select * from t1_missing
-union all
-select * from t2_missing
-union all
-select * from t3_missing
+select * from missing

@@ -10,7 +10,8 @@ models with both). The paper reports this for T2 (its Table II reading:
 2: -0.536 (p = 0.04). Each correlation is given over every model
 (``models = all``) and over the models in ``t1_robustness.panel_group`` 1
 or 2 (``models = panel_groups_1_2``), when the study has T1 robustness.
-T1 rows have measure ``selected`` and the context label ``t1_context``
+The task column is the study's own select / rate task name (from
+``stg_raw__items``). T1 rows have measure ``selected`` and the context label ``t1_context``
 (the dbt var no_context_label, ``general`` by default, as in selection_shares).
 """
 from __future__ import annotations
@@ -31,23 +32,38 @@ ALL_MODELS = "all"
 ROBUST_MODELS = "panel_groups_1_2"
 
 
-def _long(t1: pd.DataFrame | None, t2: pd.DataFrame | None, t1_context: str) -> pd.DataFrame:
+def task_names(items: pd.DataFrame | None) -> dict[tuple[str, str], str]:
+    """(study, task kind) -> the study's task of that kind (``stg_raw__items``; the first by name)."""
+    if items is None or items.empty:
+        return {}
+    require(items, ["study", "task", "task_kind"], "stg_raw__items")
+    first = items.sort_values("task").drop_duplicates(["study", "task_kind"])
+    return {(s, k): t for s, k, t in zip(first["study"], first["task_kind"], first["task"])}
+
+
+def _long(t1: pd.DataFrame | None, t2: pd.DataFrame | None, t1_context: str,
+          tasks: dict[tuple[str, str], str]) -> pd.DataFrame:
     parts = []
     if t1 is not None and not t1.empty:
         require(t1, ["study", "model", "setting", "human_group", "spearman_rho"], "t1_human_alignment")
-        parts.append(t1.assign(task="t1", context=t1_context, measure="selected"))
+        parts.append(t1.assign(task=[tasks.get((s, "select"), "select") for s in t1["study"]], context=t1_context,
+                               measure="selected"))
     if t2 is not None and not t2.empty:
         require(t2, ["study", "model", "setting", "context", "human_group", "measure", "spearman_rho"],
                 "t2_human_alignment")
-        parts.append(t2.assign(task="t2"))
+        parts.append(t2.assign(task=[tasks.get((s, "rate"), "rate") for s in t2["study"]]))
     columns = ["study", "task", "setting", "context", "measure", "model", "human_group", "spearman_rho"]
     return pd.concat([p[columns] for p in parts], ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 def rho_across_models(t1_alignment: pd.DataFrame | None, t2_alignment: pd.DataFrame | None,
-                      robustness: pd.DataFrame | None = None, t1_context: str = "general") -> pd.DataFrame:
-    """One row per (study, task, setting, context, measure, models, pair of human groups)."""
-    long = _long(t1_alignment, t2_alignment, t1_context)
+                      robustness: pd.DataFrame | None = None, t1_context: str = "general",
+                      items: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per (study, task, setting, context, measure, models, pair of human groups).
+
+    ``task`` is the study's select / rate task's name (``items``: ``stg_raw__items``; the task
+    kind's name without it)."""
+    long = _long(t1_alignment, t2_alignment, t1_context, task_names(items))
     robust: dict[str, set[str]] = {}
     if robustness is not None and not robustness.empty and "panel_group" in robustness:
         kept = robustness[robustness["panel_group"].isin([1, 2])]

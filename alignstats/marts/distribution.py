@@ -1,6 +1,7 @@
 """T3 answer distributions against the human groups' whole five-point distributions.
 
-The reference gives, per conflict (value_a vs value_b, pooled over contexts)
+The study's reference (``int_reference_figures``, its pooled trade-off rows,
+joined on study) gives, per conflict (value_a vs value_b, pooled over contexts)
 and group, the shares definitely-a (da), definitely-or-probably-a (dpa),
 definitely-b (db) and definitely-or-probably-b (dpb); the rest were
 undecided. That is the whole five-point distribution, in scale order
@@ -41,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from alignstats.marts.frames import FLOAT, INT, STR, conform, require
+from alignstats.marts.reference import tradeoff_wide
 from alignstats.marts.runs import CHOICE_COLUMNS, RUN_KEYS
 from alignstats import js_similarity, representativeness
 
@@ -56,17 +58,27 @@ T3_DISTRIBUTION_SIMILARITY = {
 }
 
 
+HUMAN_T3_COLUMNS = ["share_definitely_a", "share_definitely_or_probably_a", "share_definitely_b",
+                    "share_definitely_or_probably_b"]
+
+
 def human_distributions(human_t3: pd.DataFrame) -> pd.DataFrame:
-    """(group, value_a, value_b) and the five-point distribution h as columns human_<point>."""
-    require(human_t3, ["group", "value_a", "value_b", "share_definitely_a", "share_definitely_or_probably_a",
-                       "share_definitely_b", "share_definitely_or_probably_b"], "human_t3_tradeoffs")
+    """(study, group, value_a, value_b) and the five-point distribution h as columns human_<point>.
+
+    ``human_t3`` is ``reference.tradeoff_wide`` of int_reference_figures: a conflict needs all
+    four figures (definitely / definitely-or-probably, each side), else it has no distribution.
+    """
+    require(human_t3, ["study", "group", "value_a", "value_b"], "int_reference_figures (trade-offs)")
+    if not set(HUMAN_T3_COLUMNS) <= set(human_t3.columns):
+        return pd.DataFrame(columns=["study", "group", "value_a", "value_b", *(f"human_{p}" for p in SCALE)])
+    human_t3 = human_t3.dropna(subset=HUMAN_T3_COLUMNS)
     da = human_t3["share_definitely_a"].astype(float)
     dpa = human_t3["share_definitely_or_probably_a"].astype(float)
     db = human_t3["share_definitely_b"].astype(float)
     dpb = human_t3["share_definitely_or_probably_b"].astype(float)
     points = {"definitely_a": da, "probably_a": dpa - da, "undecided": 1 - dpa - dpb,
               "probably_b": dpb - db, "definitely_b": db}
-    out = human_t3[["group", "value_a", "value_b"]].copy()
+    out = human_t3[["study", "group", "value_a", "value_b"]].copy()
     for point, share in points.items():
         out[f"human_{point}"] = share.clip(lower=0.0)
     return out.reset_index(drop=True)
@@ -87,9 +99,10 @@ def scale_positions(items: pd.DataFrame, options: pd.DataFrame, human_t3: pd.Dat
     columns = ["study", "item", "canonical", "value_a", "value_b", "position", "k"]
     if opts.empty:
         return pd.DataFrame(columns=columns)
-    reference = {frozenset(pair): pair for pair in zip(human_t3["value_a"], human_t3["value_b"])}
-    pairs = [reference.get(frozenset((a, b)), tuple(sorted((a, b))))
-             for a, b in zip(tradeoff["value_a"], tradeoff["value_b"])]
+    reference = {(study, frozenset((a, b))): (a, b)
+                 for study, a, b in zip(human_t3["study"], human_t3["value_a"], human_t3["value_b"])}
+    pairs = [reference.get((study, frozenset((a, b))), tuple(sorted((a, b))))
+             for study, a, b in zip(tradeoff["study"], tradeoff["value_a"], tradeoff["value_b"])]
     tradeoff = tradeoff.assign(ref_a=[a for a, _ in pairs], ref_b=[b for _, b in pairs])
     opts = opts.merge(tradeoff[["study", "item", "ref_a", "ref_b"]], on=["study", "item"])
     ordinal = opts["ordinal"].astype(int)
@@ -110,11 +123,14 @@ def scale_positions(items: pd.DataFrame, options: pd.DataFrame, human_t3: pd.Dat
 
 
 def t3_distribution_similarity(choices: pd.DataFrame, items: pd.DataFrame, options: pd.DataFrame,
-                               human_t3: pd.DataFrame) -> pd.DataFrame:
+                               reference: pd.DataFrame, pooled_context: str = "all") -> pd.DataFrame:
     """One row per (study, model, setting, conflict, human group); see the module docstring.
 
-    ``choices`` is ``int_replicate_choices_counted`` (or ``answers``).
+    ``choices`` is ``int_replicate_choices_counted`` (or ``answers``); ``reference`` is
+    ``int_reference_figures`` (the study's pooled trade-off figures, joined on study).
     """
+    wide = tradeoff_wide(reference[reference["context"] == pooled_context] if "context" in reference else reference)
+    human_t3 = wide
     require(choices, CHOICE_COLUMNS, "int_replicate_choices_counted")
     rows = choices[choices["task_kind"] == "tradeoff"]
     if rows.empty:
@@ -162,7 +178,8 @@ def t3_distribution_similarity(choices: pd.DataFrame, items: pd.DataFrame, optio
                 "invalid_share": conflict.n_invalid / conflict.n_answers}
         if k == len(SCALE) and total > 0:
             base.update({f"model_{point}": share for point, share in zip(SCALE, model_counts / total)})
-        ref = human[(human["value_a"] == conflict.value_a) & (human["value_b"] == conflict.value_b)]
+        ref = human[(human["study"] == conflict.study) & (human["value_a"] == conflict.value_a)
+                    & (human["value_b"] == conflict.value_b)]
         for h in ref.itertuples(index=False):
             reference = np.array([getattr(h, f"human_{point}") for point in SCALE], dtype=float)
             row = {**base, "human_group": h.group,

@@ -17,16 +17,20 @@ group) the model's figures x_i and the group's figures y_i over the values
 
 Figures, one setting (``original`` by default) of each task:
 
-* T1 (select): per value, the share of runs that selected it, against
-  the group's share putting it in its top 5 (context ``general``);
-* T2 (rate): per value, the share answering "extremely important", per
-  context and pooled (mart ``t2_importance_shares``: the mean of the
-  per-context shares), against the group's share_extremely_important;
-* T3 (tradeoff): per (conflict, side), the share of answers favouring
-  the side "definitely or probably", pooled over both directions and every
-  context (mart ``t3_tradeoff_shares``, its pooled context; the items of
-  each point from ``int_tradeoff_sides``), against the group's
-  share_definitely_or_probably.
+* select: per value, the share of runs that selected it, against
+  the group's share selecting it (context ``general``);
+* rate: per value, the share at the scale's top level (measure
+  ``extremely``), per context and pooled (mart ``t2_importance_shares``:
+  the mean of the per-context shares), against the group's figure for
+  that option;
+* tradeoff: per (conflict, side), the share of answers favouring
+  the side at any strength (measure ``definitely_or_probably``), pooled over
+  both directions and every context (mart ``t3_tradeoff_shares``, its pooled
+  context; the items of each point from ``int_tradeoff_sides``), against the
+  group's pooled figure for those options.
+
+The human figures are the study's own rows of ``int_reference_figures`` with
+that measure (joined on study and task; a study without them has no rows).
 
 Intervals: 95% BCa intervals (``intervals.INTERVAL_METHOD``; the
 jackknife leaves out one replicate) from the clustered bootstrap over
@@ -54,8 +58,9 @@ from scipy import stats as sps
 from alignstats.marts.frames import FLOAT, INT, STR, conform, require
 from alignstats.marts.hits import hit_matrices
 from alignstats.marts.t1 import selection_matrices, t1_shares
-from alignstats.marts.t2 import ALL_PAIRS, T2_SHARE_COLUMNS, human_t2_long
-from alignstats.marts.t3 import SIDE_COLUMNS, T3_SHARE_COLUMNS, human_t3_long
+from alignstats.marts.reference import rate_figures, select_figures, tradeoff_figures
+from alignstats.marts.t2 import ALL_PAIRS, T2_SHARE_COLUMNS
+from alignstats.marts.t3 import SIDE_COLUMNS, T3_SHARE_COLUMNS
 from alignstats import (calibration_slope, figures_from_counts, interval, jackknife_counts, lins_ccc, resample_counts,
                              spearman)
 from alignstats.figures import MEAN_OF_SHARES, POOLED
@@ -192,17 +197,21 @@ def _row(base: dict, model_figs: pd.Series, human_figs: pd.Series, boot: _Bootst
     return row
 
 
-def _t1_rows(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t1: pd.DataFrame, setting: str,
+def _t1_rows(selection_shares: pd.DataFrame, choices: pd.DataFrame, reference: pd.DataFrame, setting: str,
              n_resamples: int, seed: int) -> list[dict]:
-    require(human_t1, ["group", "value", "share_selected"], "human_t1_top5")
     shares = t1_shares(selection_shares)
     shares = shares[shares["setting"] == setting]
     if shares.empty:
         return []
     matrices = selection_matrices(choices)
-    humans = {g: h.set_index("value")["share_selected"].astype(float) for g, h in human_t1.groupby("group", sort=False)}
+    human_rows = select_figures(reference)
+    by_task = {key: {g: h.set_index("value")["human_share"] for g, h in rows.groupby("group", sort=False)}
+               for key, rows in human_rows.groupby(["study", "task"], sort=False)}
     rows = []
     for (study, model, task, context), group in shares.groupby(["study", "model", "task", "context"], sort=True):
+        humans = by_task.get((study, task))
+        if not humans:
+            continue
         model_shares = group.set_index("value")["share"].astype(float)
         values = list(model_shares.index)
         boot, n_replicates = None, 0
@@ -221,18 +230,22 @@ def _t1_rows(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t1: pd
     return rows
 
 
-def _t2_rows(t2_shares: pd.DataFrame, choices: pd.DataFrame, human_t2: pd.DataFrame,
+def _t2_rows(t2_shares: pd.DataFrame, choices: pd.DataFrame, reference: pd.DataFrame,
              measures: pd.DataFrame, setting: str, n_resamples: int, seed: int) -> list[dict]:
     require(t2_shares, T2_SHARE_COLUMNS, "t2_importance_shares")
     shares = t2_shares[(t2_shares["setting"] == setting) & (t2_shares["measure"] == T2_MEASURE)]
     shares = shares.sort_values(["study", "model", "task", "is_pooled", "context", "value"])
     if shares.empty:
         return []
-    human = human_t2_long(human_t2)
-    human = human[human["measure"] == T2_MEASURE]
+    human_rows = rate_figures(reference)
+    human_rows = human_rows[human_rows["measure"] == T2_MEASURE]
+    by_task = {key: rows for key, rows in human_rows.groupby(["study", "task"], sort=False)}
     matrices = hit_matrices(choices, measures, "rate")
     rows = []
     for (study, model, task), model_rows in shares.groupby(["study", "model", "task"], sort=True):
+        human = by_task.get((study, task))
+        if human is None:
+            continue
         is_pooled = model_rows["is_pooled"].astype(bool)
         contexts = sorted(set(model_rows.loc[~is_pooled, "context"]))
         pooled = set(model_rows.loc[is_pooled, "context"])
@@ -267,7 +280,7 @@ def _t2_rows(t2_shares: pd.DataFrame, choices: pd.DataFrame, human_t2: pd.DataFr
 
 
 def _t3_rows(tradeoff_shares: pd.DataFrame, tradeoff_sides: pd.DataFrame, choices: pd.DataFrame,
-             human_t3: pd.DataFrame, measures: pd.DataFrame, pooled_context: str, setting: str, n_resamples: int,
+             reference: pd.DataFrame, measures: pd.DataFrame, pooled_context: str, setting: str, n_resamples: int,
              seed: int) -> list[dict]:
     require(tradeoff_shares, T3_SHARE_COLUMNS, "t3_tradeoff_shares")
     require(tradeoff_sides, SIDE_COLUMNS, "int_tradeoff_sides")
@@ -276,8 +289,8 @@ def _t3_rows(tradeoff_shares: pd.DataFrame, tradeoff_sides: pd.DataFrame, choice
     if shares.empty:
         return []
     shares = shares.sort_values(["study", "model", "value_a", "value_b", "side"])
-    human = human_t3_long(human_t3)
-    human = human[human["measure"] == T3_MEASURE]
+    human = tradeoff_figures(reference, tradeoff_sides)
+    human = human[(human["measure"] == T3_MEASURE) & (human["context"] == pooled_context)]
     matrices = hit_matrices(choices, measures, "tradeoff")
     rows = []
     for (study, model), model_points in shares.groupby(["study", "model"], sort=True):
@@ -299,7 +312,8 @@ def _t3_rows(tradeoff_shares: pd.DataFrame, tradeoff_sides: pd.DataFrame, choice
                 boot, n_replicates = bs, bs.n_replicates
             base = {"study": study, "model": model, "task": task, "context": pooled_context,
                     "task_kind": "tradeoff", "setting": setting, "measure": T3_MEASURE, "n_replicates": n_replicates}
-            for group, ref in human.groupby("group", sort=False):
+            own_human = human[(human["study"] == study) & (human["task"] == task)]
+            for group, ref in own_human.groupby("group", sort=False):
                 ref = ref.set_index(["value_a", "value_b", "side"])["human_share"]
                 common = [f for f in figures if f in ref.index]
                 rows.append(_row({**base, "human_group": group}, points["share"].astype(float).reindex(common),
@@ -307,8 +321,8 @@ def _t3_rows(tradeoff_shares: pd.DataFrame, tradeoff_sides: pd.DataFrame, choice
     return rows
 
 
-def profile_fidelity(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t1: pd.DataFrame,
-                     human_t2: pd.DataFrame, human_t3: pd.DataFrame, measures: pd.DataFrame,
+def profile_fidelity(selection_shares: pd.DataFrame, choices: pd.DataFrame, reference: pd.DataFrame,
+                     measures: pd.DataFrame,
                      n_resamples: int = 1000, seed: int = 0, setting: str = "original", *,
                      t2_shares: pd.DataFrame, tradeoff_shares: pd.DataFrame, tradeoff_sides: pd.DataFrame,
                      pooled_context: str) -> pd.DataFrame:
@@ -317,13 +331,15 @@ def profile_fidelity(selection_shares: pd.DataFrame, choices: pd.DataFrame, huma
     ``selection_shares`` gives the T1 figures, ``t2_shares`` (mart t2_importance_shares) the T2
     ones, ``tradeoff_shares`` (mart t3_tradeoff_shares, its ``pooled_context`` rows) the T3 ones
     with ``tradeoff_sides`` (int_tradeoff_sides) naming each point's items; ``choices`` is
-    ``int_replicate_choices_counted``; ``measures`` is ``int_measure_options``: which choices
-    each measure counts. ``n_resamples=0`` skips the intervals (null).
+    ``int_replicate_choices_counted``; ``reference`` is ``int_reference_figures`` (the study's
+    own figures, joined on study and task: a study without them has no rows); ``measures`` is
+    ``int_measure_options``: which choices each measure counts. ``n_resamples=0`` skips the
+    intervals (null).
     """
     rows = [
-        *_t1_rows(selection_shares, choices, human_t1, setting, n_resamples, seed),
-        *_t2_rows(t2_shares, choices, human_t2, measures, setting, n_resamples, seed),
-        *_t3_rows(tradeoff_shares, tradeoff_sides, choices, human_t3, measures, pooled_context, setting,
+        *_t1_rows(selection_shares, choices, reference, setting, n_resamples, seed),
+        *_t2_rows(t2_shares, choices, reference, measures, setting, n_resamples, seed),
+        *_t3_rows(tradeoff_shares, tradeoff_sides, choices, reference, measures, pooled_context, setting,
                   n_resamples, seed),
     ]
     out = conform(rows, PROFILE_FIDELITY)

@@ -1,13 +1,16 @@
-"""T1 (top-5 selection) against the human groups: Spearman's rho and top-5 Jaccard.
+"""Select tasks (T1, top-k selection) against the human groups: Spearman's rho and top-k Jaccard.
 
 Per (study, model, setting) the model's figure for a value is its share of
-T1 runs that selected it (``selection_shares``, measure ``selected``). It is
-compared with each human group's share of respondents that put the value in
-their top 5:
+the select task's runs that selected it (``selection_shares``, measure
+``selected``). It is compared with each human group's share of respondents
+that selected the value: the study's own select rows of
+``int_reference_figures`` (joined on study and task; a study without them has
+no rows). k is the task's (``stg_raw__items``); the column keeps its name
+``jaccard_top5``:
 
 * ``spearman_rho`` / ``p_value``: ``alignstats.spearman`` over the
   values both sides have (ties averaged, as scipy does);
-* ``jaccard_top5``: ``alignstats.jaccard`` of the two top-5 sets
+* ``jaccard_top5``: ``alignstats.jaccard`` of the two top-k sets
   (``alignstats.top_k``: ties broken by value name);
 * intervals: a BCa bootstrap (``intervals.INTERVAL_METHOD``) over runs
   (the replicate is the cluster: one run picks five values together). ``spearman_ci`` and
@@ -28,7 +31,10 @@ from alignstats import (interval, jaccard, jackknife_counts, percentile_interval
                         rowwise_top_k_jaccard, spearman, spearman_ci, top_k)
 from alignstats.bootstrap import BCA
 from alignstats.marts.intervals import INTERVAL_METHOD
-TOP_K = 5  # the T1 top-k: refdbt takes k from stg_raw__items (issue 14); alignstats.robustness has no TOP_K
+from alignstats.marts.reference import select_figures
+
+# the k of a select task without a design at hand (tests); the marts take each task's k from stg_raw__items
+TOP_K = 5
 
 T1_HUMAN_ALIGNMENT = {
     "study": STR, "model": STR, "setting": STR, "human_group": STR,
@@ -74,13 +80,13 @@ def selection_matrices(choices: pd.DataFrame) -> dict[tuple[str, str, str], pd.D
 
 
 def _jaccard_interval(matrix: pd.DataFrame, human_top: frozenset[str], n_resamples: int,
-                      seed: int) -> tuple[float, float]:
-    """Bootstrap interval (``INTERVAL_METHOD``) of the top-5 Jaccard, resampling runs (rows of ``matrix``)."""
+                      seed: int, k: int = TOP_K) -> tuple[float, float]:
+    """Bootstrap interval (``INTERVAL_METHOD``) of the top-k Jaccard, resampling runs (rows of ``matrix``)."""
     data = matrix.to_numpy(dtype=float)
     labels = list(matrix.columns)
 
     def jaccards(times: np.ndarray) -> np.ndarray:
-        return rowwise_top_k_jaccard(times @ data / times.sum(axis=1, keepdims=True), labels, human_top, TOP_K)
+        return rowwise_top_k_jaccard(times @ data / times.sum(axis=1, keepdims=True), labels, human_top, k)
 
     boot = jaccards(resample_counts(len(data), n_resamples, seed))
     if INTERVAL_METHOD != BCA or len(data) < 2:
@@ -89,31 +95,47 @@ def _jaccard_interval(matrix: pd.DataFrame, human_top: frozenset[str], n_resampl
                     point=jaccards(np.ones((1, len(data))))[0])
 
 
-def t1_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, human_t1: pd.DataFrame,
-                       n_resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
+def task_k(items: pd.DataFrame | None) -> dict[tuple[str, str], int]:
+    """(study, task) -> k, how many values each select task asks for (``stg_raw__items``)."""
+    if items is None:
+        return {}
+    require(items, ["study", "task", "task_kind", "k"], "stg_raw__items")
+    rows = items[(items["task_kind"] == "select") & items["k"].notna()]
+    return {(s, t): int(k) for (s, t), k in rows.groupby(["study", "task"])["k"].max().items()}
+
+
+def t1_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, reference: pd.DataFrame,
+                       n_resamples: int = 1000, seed: int = 0, items: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per (study, model, setting, human group); see the module docstring.
 
-    ``choices`` is ``int_replicate_choices_counted``.
+    ``choices`` is ``int_replicate_choices_counted``; ``reference`` is ``int_reference_figures``
+    (its select rows, joined on study and task: a study without them has no rows); ``items``
+    (``stg_raw__items``) gives each select task's k for the top-k Jaccard (``TOP_K`` without it).
     """
-    require(human_t1, ["group", "value", "share_selected"], "human_t1_top5")
+    human_rows = select_figures(reference)
     shares = t1_shares(selection_shares)
     matrices = selection_matrices(choices)
-    humans = {g: h.set_index("value")["share_selected"].astype(float)
-              for g, h in human_t1.groupby("group", sort=False)}
+    ks = task_k(items)
+    humans = {key: {g: h.set_index("value")["human_share"] for g, h in rows.groupby("group", sort=False)}
+              for key, rows in human_rows.groupby(["study", "task"], sort=False)}
     rows = []
-    for (study, model, setting), group in shares.groupby(["study", "model", "setting"], sort=True):
+    for (study, task, model, setting), group in shares.groupby(["study", "task", "model", "setting"], sort=True):
+        groups = humans.get((study, task))
+        if not groups:
+            continue
+        k = ks.get((study, task), TOP_K)
         model_shares = group.set_index("value")["share"].astype(float)
         n_runs = int(group["runs"].max())
         matrix = matrices.get((study, model, setting))
         if matrix is not None:
             matrix = matrix.reindex(columns=model_shares.index, fill_value=0)
-        for human_group, human in humans.items():
+        for human_group, human in groups.items():
             common = model_shares.index.intersection(human.index)
             x, y = model_shares[common], human[common]
             rho, p = spearman(x.to_numpy(), y.to_numpy())
             complete = x.notna() & y.notna()
-            model_top = top_k(x[complete].to_dict(), TOP_K)
-            human_top = top_k(y[complete].to_dict(), TOP_K)
+            model_top = top_k(x[complete].to_dict(), k)
+            human_top = top_k(y[complete].to_dict(), k)
             row = {
                 "study": study, "model": model, "setting": setting, "human_group": human_group,
                 "spearman_rho": rho, "p_value": p,
@@ -124,6 +146,7 @@ def t1_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, hu
                 sub = matrix[list(common[complete.to_numpy()])]
                 ci = spearman_ci(sub, y[complete], n_resamples=n_resamples, seed=seed, method=INTERVAL_METHOD)
                 row["ci_low"], row["ci_high"] = ci.ci_low, ci.ci_high
-                row["jaccard_ci_low"], row["jaccard_ci_high"] = _jaccard_interval(sub, human_top, n_resamples, seed)
+                row["jaccard_ci_low"], row["jaccard_ci_high"] = _jaccard_interval(sub, human_top, n_resamples, seed,
+                                                                                  k)
             rows.append(row)
     return conform(rows, T1_HUMAN_ALIGNMENT)

@@ -6,8 +6,12 @@ the measure (``extremely``: "extremely important"; ``very_or_extremely``:
 whose pooled row (``is_pooled``; context var('pooled_context_label')) is the
 mean of the per-context shares, as the reference averages its contexts.
 
-Rows exist where the human group has a figure for (context, measure): every
-context for ``extremely``, only ``all`` for ``very_or_extremely``. Spearman
+The human figures are the study's own rate rows of ``int_reference_figures``
+whose options are a measure's (``extremely``: the scale's top level,
+``very_or_extremely``: the top two), joined on study and task; a study
+without them has no rows. Rows exist where the human group has a figure for
+(context, measure): in the shipped study every context for ``extremely``,
+only ``all`` for ``very_or_extremely``. Spearman
 runs over the values both sides have (``n_values``); the interval resamples
 replicates (run r of every T2 item together) and rebuilds the shares.
 
@@ -25,6 +29,7 @@ import pandas as pd
 from alignstats.marts.frames import FLOAT, INT, STR, conform, require
 from alignstats.marts.hits import hit_matrices
 from alignstats.marts.intervals import ResampledHits, figures_for, rho_interval
+from alignstats.marts.reference import rate_figures
 from alignstats import spearman
 
 #: The columns of the t2_importance_shares mart these builders read.
@@ -38,37 +43,25 @@ T2_HUMAN_ALIGNMENT = {
 # context label of the headline row: one Spearman over every (context, value) pair
 ALL_PAIRS = "all_pairs"
 
-# seed column -> measure
-HUMAN_T2_MEASURES = {
-    "share_extremely_important": "extremely",
-    "share_very_or_extremely_important": "very_or_extremely",
-}
-
-
-def human_t2_long(human_t2: pd.DataFrame) -> pd.DataFrame:
-    """The seed as (group, context, value, measure, human_share), figures only where known."""
-    require(human_t2, ["group", "context", "value", *HUMAN_T2_MEASURES], "human_t2_importance")
-    long = human_t2.melt(id_vars=["group", "context", "value"], value_vars=list(HUMAN_T2_MEASURES),
-                         var_name="column", value_name="human_share")
-    long["measure"] = long.pop("column").map(HUMAN_T2_MEASURES)
-    long["human_share"] = long["human_share"].astype(float)
-    return long.dropna(subset=["human_share"]).reset_index(drop=True)
-
-
-def t2_human_alignment(t2_shares: pd.DataFrame, choices: pd.DataFrame, human_t2: pd.DataFrame,
+def t2_human_alignment(t2_shares: pd.DataFrame, choices: pd.DataFrame, reference: pd.DataFrame,
                        measures: pd.DataFrame, n_resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
     """One row per (study, model, setting, context, human group, measure); see the module docstring.
 
-    ``choices`` is ``int_replicate_choices_counted``;
-    ``measures`` is ``int_measure_options``: which choices each measure counts.
+    ``choices`` is ``int_replicate_choices_counted``; ``reference`` is ``int_reference_figures``
+    (its rate rows with a measure, joined on study and task); ``measures`` is
+    ``int_measure_options``: which choices each measure counts.
     """
     require(t2_shares, T2_SHARE_COLUMNS, "t2_importance_shares")
     shares = t2_shares
-    human = human_t2_long(human_t2)
+    human_rows = rate_figures(reference)
+    humans = {key: rows for key, rows in human_rows.groupby(["study", "task"], sort=False)}
     matrices = hit_matrices(choices, measures, "rate")
     rows = []
-    for (study, model, setting, measure), model_rows in shares.groupby(
-            ["study", "model", "setting", "measure"], sort=True):
+    for (study, task, model, setting, measure), model_rows in shares.groupby(
+            ["study", "task", "model", "setting", "measure"], sort=True):
+        human = humans.get((study, task))
+        if human is None:
+            continue
         contexts = sorted(set(model_rows.loc[~model_rows["is_pooled"].astype(bool), "context"]))
         pooled = set(model_rows.loc[model_rows["is_pooled"].astype(bool), "context"])
         hm = matrices.get((study, model, setting, measure))

@@ -6,8 +6,9 @@ Orientation (``int_tradeoff_sides``) and the pooled shares
 (``t3_tradeoff_shares``: answers favouring the side at the measure's
 strength / mapped answers of the conflict, summed over both directions and,
 for the pooled context, over every context) are SQL models; this module
-correlates the pooled shares with the human groups' (one point per
-(conflict, side)) and bootstraps the interval, re-pooling each resample
+correlates the pooled shares with the human groups' (the study's own pooled
+trade-off rows of ``int_reference_figures`` whose options are a measure's;
+one point per (conflict, side)) and bootstraps the interval, re-pooling each resample
 over the items ``int_tradeoff_sides`` lists for each point.
 
 Which points make up the correlation is a reading of the paper's Table III
@@ -29,6 +30,7 @@ import pandas as pd
 from alignstats.marts.frames import FLOAT, INT, STR, conform, require
 from alignstats.marts.hits import hit_matrices
 from alignstats.marts.intervals import POOLED, ResampledHits, figures_for, rho_interval
+from alignstats.marts.reference import tradeoff_figures
 from alignstats import spearman
 
 #: The columns of the t3_tradeoff_shares mart and of int_tradeoff_sides these builders read.
@@ -46,28 +48,16 @@ SIDES, SIDE_A, NET = "sides", "side_a", "net"
 READINGS = (SIDES, SIDE_A, NET)  # the first is the headline
 
 
-def human_t3_long(human_t3: pd.DataFrame) -> pd.DataFrame:
-    """The seed as (group, value_a, value_b, side, measure, human_share)."""
-    require(human_t3, ["group", "value_a", "value_b", *(f"share_{m}_{s}" for m in MEASURES for s in "ab")],
-            "human_t3_tradeoffs")
-    parts = []
-    for measure in MEASURES:
-        for side in "ab":
-            part = human_t3[["group", "value_a", "value_b"]].assign(
-                side=side, measure=measure, human_share=human_t3[f"share_{measure}_{side}"].astype(float))
-            parts.append(part)
-    return pd.concat(parts, ignore_index=True)
-
-
-def t3_human_alignment(tradeoff_shares: pd.DataFrame, choices: pd.DataFrame, human_t3: pd.DataFrame,
+def t3_human_alignment(tradeoff_shares: pd.DataFrame, choices: pd.DataFrame, reference: pd.DataFrame,
                        measures: pd.DataFrame, n_resamples: int = 1000, seed: int = 0, *,
                        tradeoff_sides: pd.DataFrame, pooled_context: str) -> pd.DataFrame:
     """One row per (study, model, setting, human group, measure): rho over the (conflict, side) points.
 
     ``tradeoff_shares`` is the t3_tradeoff_shares mart (its ``pooled_context`` rows are the
     points), ``tradeoff_sides`` is int_tradeoff_sides, ``choices`` is
-    ``int_replicate_choices_counted``; ``measures`` is ``int_measure_options``: which choices
-    each measure counts.
+    ``int_replicate_choices_counted``; ``reference`` is ``int_reference_figures`` (its pooled
+    trade-off rows with a measure, joined on study); ``measures`` is ``int_measure_options``:
+    which choices each measure counts.
     """
     require(tradeoff_shares, T3_SHARE_COLUMNS, "t3_tradeoff_shares")
     require(tradeoff_sides, SIDE_COLUMNS, "int_tradeoff_sides")
@@ -75,7 +65,8 @@ def t3_human_alignment(tradeoff_shares: pd.DataFrame, choices: pd.DataFrame, hum
         ["study", "model", "setting", "measure", "value_a", "value_b", "side"])
     if shares.empty:
         return conform([], T3_HUMAN_ALIGNMENT)
-    human = human_t3_long(human_t3)
+    human = tradeoff_figures(reference, tradeoff_sides)
+    human = human[human["context"] == pooled_context]
     matrices = hit_matrices(choices, measures, "tradeoff")
     out = []
     for (study, model, setting, measure), points in shares.groupby(["study", "model", "setting", "measure"],
@@ -87,7 +78,8 @@ def t3_human_alignment(tradeoff_shares: pd.DataFrame, choices: pd.DataFrame, hum
         resampled = ResampledHits.of(matrix, n_resamples, seed) if keys else None
         side_columns = {point: list(zip(side_rows["item"], side_rows["value"]))
                         for point, side_rows in items.groupby(["value_a", "value_b", "side"], sort=False)}
-        for group, ref in human[human["measure"] == measure].groupby("group", sort=False):
+        own = human[(human["study"] == study) & (human["measure"] == measure)]
+        for group, ref in own.groupby("group", sort=False):
             ref = ref.set_index(["value_a", "value_b", "side"])["human_share"]
             index = points.index.intersection(ref.index)
             complete = points[index].notna().to_numpy() & ref[index].notna().to_numpy()

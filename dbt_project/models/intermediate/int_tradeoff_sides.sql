@@ -1,6 +1,7 @@
 -- One row per (study, trade-off item, side): the value the side favours, its opponent, and the
--- conflict oriented as the human reference orients it (value_a, value_b; a conflict the
--- reference lacks is oriented alphabetically), with the side ('a' or 'b') the value is on.
+-- conflict oriented as the study's own human reference orients it (int_reference_figures:
+-- value_a = the figures' value; a conflict the reference lacks, or writes both ways round, is
+-- oriented alphabetically), with the side ('a' or 'b') the value is on.
 -- Both directions of a conflict ("A may reduce B", "B may reduce A") and every context get the
 -- same orientation, so t3_tradeoff_shares and the T3 bootstrap pool them by (value_a, value_b).
 with
@@ -12,10 +13,22 @@ items as (
 
 ),
 
+-- the study's reference orientation per conflict of a task: one (value_a, value_b), or none
+reference_pairs as (
+
+    select distinct study, task, value as value_a, value_b
+    from {{ ref('int_reference_figures') }}
+    where task_kind = 'tradeoff'
+        and value_b is not null
+
+),
+
 reference as (
 
-    select distinct value_a, value_b
-    from {{ ref('human_t3_tradeoffs') }}
+    select study, task, min(value_a) as value_a, min(value_b) as value_b
+    from reference_pairs
+    group by study, task, least(value_a, value_b), greatest(value_a, value_b)
+    having count(*) = 1
 
 ),
 
@@ -54,10 +67,14 @@ oriented as (
 
     from sides
     left join reference as same_way
-        on same_way.value_a = sides.value
+        on same_way.study = sides.study
+        and same_way.task = sides.task
+        and same_way.value_a = sides.value
         and same_way.value_b = sides.opponent
     left join reference as other_way
-        on other_way.value_a = sides.opponent
+        on other_way.study = sides.study
+        and other_way.task = sides.task
+        and other_way.value_a = sides.opponent
         and other_way.value_b = sides.value
 
 ),

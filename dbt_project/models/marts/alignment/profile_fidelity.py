@@ -12,9 +12,7 @@ def model(dbt, session):
     return profile_fidelity(
         dbt.ref("selection_shares").df(),
         read_choices(dbt.ref("int_replicate_choices_counted")),
-        dbt.ref("human_t1_top5").df(),
-        dbt.ref("human_t2_importance").df(),
-        dbt.ref("human_t3_tradeoffs").df(),
+        dbt.ref("int_reference_figures").df(),
         dbt.ref("int_measure_options").df(),
         n_resamples=int(dbt.config.meta_get("bootstrap_resamples", 1000)),
         seed=int(dbt.config.meta_get("bootstrap_seed", 0)),

@@ -12,7 +12,7 @@ def model(dbt, session):
     return t2_human_alignment(
         dbt.ref("t2_importance_shares").df(),
         read_choices(dbt.ref("int_replicate_choices_counted"), ("rate",)),
-        dbt.ref("human_t2_importance").df(),
+        dbt.ref("int_reference_figures").df(),
         dbt.ref("int_measure_options").df(),
         n_resamples=int(dbt.config.meta_get("bootstrap_resamples", 1000)),
         seed=int(dbt.config.meta_get("bootstrap_seed", 0)),

@@ -13,5 +13,6 @@ def model(dbt, session):
         read_choices(dbt.ref("int_replicate_choices_counted"), ("tradeoff",)),
         dbt.ref("stg_raw__items").df(),
         dbt.ref("stg_raw__options").df(),
-        dbt.ref("human_t3_tradeoffs").df(),
+        dbt.ref("int_reference_figures").df(),
+        pooled_context=dbt.config.meta_get("pooled_context_label"),
     )

@@ -12,7 +12,7 @@ def model(dbt, session):
     return t3_human_alignment(
         dbt.ref("t3_tradeoff_shares").df(),
         read_choices(dbt.ref("int_replicate_choices_counted"), ("tradeoff",)),
-        dbt.ref("human_t3_tradeoffs").df(),
+        dbt.ref("int_reference_figures").df(),
         dbt.ref("int_measure_options").df(),
         n_resamples=int(dbt.config.meta_get("bootstrap_resamples", 1000)),
         seed=int(dbt.config.meta_get("bootstrap_seed", 0)),
