@@ -58,39 +58,6 @@ def _counts(db: Path) -> tuple[int, int, int, int]:
 
 
 # ------------------------------------------------------------------ the shipped study
-def test_shipped_csv_holds_exactly_the_seed_figures():
-    """The long CSV is the seeds' figures, mapped to the study's names (refdbt deletes this with the seeds)."""
-    import csv
-    seeds = ROOT / "seeds"
-    if not (seeds / "human_t1_top5.csv").exists():
-        pytest.skip("the seeds are gone; the long CSV is the only copy")
-    names = {r["survey_value"]: r["value"] for r in csv.DictReader((seeds / "human_value_names.csv").open())}
-    expected = {}
-    for r in csv.DictReader((seeds / "human_t1_top5.csv").open()):
-        expected[(r["group"], "t1", None, names[r["value"]], None, None)] = (float(r["share_selected"]),
-                                                                          int(r["n_respondents"]))
-    group_n = {"us_representative": 607, "ai_practitioners": 140}
-    for r in csv.DictReader((seeds / "human_t2_importance.csv").open()):
-        ctx = None if r["context"] == "all" else r["context"]
-        key = (r["group"], "t2", ctx, names[r["value"]], None)
-        expected[key + ("extremely_important",)] = (float(r["share_extremely_important"]), group_n[r["group"]])
-        if r["share_very_or_extremely_important"]:
-            expected[key + ("very_important+extremely_important",)] = (
-                float(r["share_very_or_extremely_important"]), group_n[r["group"]])
-    for r in csv.DictReader((seeds / "human_t3_tradeoffs.csv").open()):
-        key = (r["group"], "t3", None, names[r["value_a"]], names[r["value_b"]])
-        # stored with the keys in the scale's order (definitely_a 1, probably_a 2, probably_b 4, definitely_b 5)
-        for opt, col in (("definitely_a", "share_definitely_a"), ("definitely_a+probably_a", "share_definitely_or_probably_a"),
-                         ("definitely_b", "share_definitely_b"), ("probably_b+definitely_b", "share_definitely_or_probably_b")):
-            expected[key + (opt,)] = (float(r[col]), group_n[r["group"]])
-    ref = load_reference(load_experiment())
-    got = {(f.human_group, f.task, f.context, f.value, f.value_b, f.options): (f.share, f.n_respondents)
-           for f in ref.figures}
-    assert len(got) == len(ref.figures)
-    assert got == expected
-    assert {g[0]: g[2] for g in ref.groups} == group_n
-
-
 def test_shipped_reference_declares_provenance_and_the_published_t4_figure():
     exp = load_experiment()
     assert "10.1145/3531146.3533097" in exp.reference.citation and "Data.xlsx" in exp.reference.citation

@@ -69,12 +69,20 @@ def response_row(design: Design, model: str, item: str, setting: str, replicate:
     }
 
 
-def make_db(path: Path, design: Design, models: Iterable[str], rows: list[dict[str, Any]]) -> Path:
+def make_db(path: Path, design: Design, models: Iterable[str], rows: list[dict[str, Any]],
+            reference: bool = True) -> Path:
+    """A database of ``rows``; with the design's human reference recorded (as collect does) unless
+    ``reference`` is False or the experiment declares none."""
+    from collector.reference import load_reference, record_reference
+
     con = store.connect(path)
     try:
         store.init_schema(con)
         store.record_design(con, design, [{"model": m, "provider": "simulated"} for m in models])
         store.insert_responses(con, rows)
+        loaded = load_reference(design.exp, design) if reference else None
+        if loaded is not None:
+            record_reference(con, loaded)
     finally:
         con.close()
     return path

@@ -1,6 +1,7 @@
 """The marts snapshot: every mart of the fixture study, built, written as one sorted CSV per mart.
 
-The fixed input is ``tests/fixtures/release-0.1.0.duckdb`` (raw answers only). A refactor of the
+The fixed input is ``tests/fixtures/release-0.1.0.duckdb`` (raw answers only), with the shipped
+study's human reference (experiments/are_we_aligned.reference.csv) recorded on the copy. A refactor of the
 warehouse must leave every snapshotted mart as it is: ``test_marts_snapshot.py`` builds a copy of
 the fixture with the current code and compares it with ``tests/fixtures/marts-snapshot/``.
 
@@ -70,9 +71,13 @@ def build_fixture_copy(work: Path) -> Path:
     The build's exit code is not checked: a failing data test (e.g. mapping coverage) still
     leaves the marts built, and the marts are what the snapshot is about."""
     from aligned import warehouse
+    from collector.config import load_experiment
+    from collector.reference import record_for_database
 
     db = work / "fixture.duckdb"
     shutil.copyfile(FIXTURE, db)
+    # the shipped study's human reference, as `aligned reference experiments/are_we_aligned.yaml` records it
+    record_for_database(load_experiment(), db)
     warehouse.build(db, quiet=True, target_path=work / "target", log_path=work / "logs", out=sys.stderr)
     return db
 

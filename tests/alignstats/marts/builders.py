@@ -6,6 +6,8 @@ against an independent tally.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 T1_VALUES = ["Safety", "Performance", "Privacy", "Accountability", "Transparency", "Social Good", "Fairness",
@@ -107,21 +109,78 @@ def combine(*parts) -> tuple[pd.DataFrame, pd.DataFrame]:
     return frames(answers, shares)
 
 
-def human_t1() -> pd.DataFrame:
-    return pd.read_csv(_reference("human_t1_top5.csv"))
+# -- human figures: int_reference_figures rows ------------------------------------------------
+REFERENCE_COLUMNS = ["study", "human_group", "group_label", "task", "task_kind", "context", "value", "value_b",
+                     "options", "share", "n_respondents", "measure", "side"]
+SHIPPED_REFERENCE = Path(__file__).resolve().parents[3] / "experiments" / "are_we_aligned.reference.csv"
+_T3_COLUMNS = {("definitely", "a"): ("share_definitely_a", "definitely_a"),
+               ("definitely_or_probably", "a"): ("share_definitely_or_probably_a", "definitely_a+probably_a"),
+               ("definitely", "b"): ("share_definitely_b", "definitely_b"),
+               ("definitely_or_probably", "b"): ("share_definitely_or_probably_b", "probably_b+definitely_b")}
+_T2_COLUMNS = {"extremely": ("share_extremely_important", "extremely_important"),
+               "very_or_extremely": ("share_very_or_extremely_important", "very_important+extremely_important")}
 
 
-def human_t2() -> pd.DataFrame:
-    return pd.read_csv(_reference("human_t2_importance.csv"))
+def ref(*humans: pd.DataFrame, study: str | list[str] = "s") -> pd.DataFrame:
+    """int_reference_figures rows of ``study`` (or each of several) from frames in the old seeds' wide
+    layouts: T1 (group, value, share_selected), T2 (group, context, value, share_extremely_important[,
+    share_very_or_extremely_important]), T3 (group, value_a, value_b, share_<measure>_<side>)."""
+    studies = [study] if isinstance(study, str) else list(study)
+    rows = []
+    for human in humans:
+        if human is None:
+            continue
+        for r in human.to_dict("records"):
+            base = {"human_group": r["group"], "group_label": r["group"], "n_respondents": r.get("n_respondents", 100)}
+            if "share_selected" in r:
+                rows.append({**base, "task": "t1", "task_kind": "select", "context": POOLED, "value": r["value"],
+                             "share": r["share_selected"], "measure": "selected"})
+            elif "value_a" in r:
+                for (measure, side), (column, options) in _T3_COLUMNS.items():
+                    if column in r and pd.notna(r[column]):
+                        rows.append({**base, "task": "t3", "task_kind": "tradeoff", "context": POOLED,
+                                     "value": r["value_a"], "value_b": r["value_b"], "options": options,
+                                     "share": r[column], "measure": measure, "side": side})
+            else:
+                for measure, (column, options) in _T2_COLUMNS.items():
+                    if column in r and pd.notna(r[column]):
+                        rows.append({**base, "task": "t2", "task_kind": "rate", "context": r["context"],
+                                     "value": r["value"], "options": options, "share": r[column],
+                                     "measure": measure})
+    out = pd.DataFrame([{**row, "study": s} for s in studies for row in rows], columns=REFERENCE_COLUMNS)
+    return out.astype({c: object for c in REFERENCE_COLUMNS if c not in ("share", "n_respondents")})
 
 
-def human_t3() -> pd.DataFrame:
-    return pd.read_csv(_reference("human_t3_tradeoffs.csv"))
+def shipped_reference(study: str = "s") -> pd.DataFrame:
+    """The shipped study's figures (experiments/are_we_aligned.reference.csv) as int_reference_figures rows
+    of ``study``, with the measures the builders' scales give them."""
+    figures = pd.read_csv(SHIPPED_REFERENCE, dtype=str, keep_default_na=False)
+    by_options = {o: m for m, (_, o) in _T2_COLUMNS.items()}
+    sides = {o: ms for ms, (_, o) in _T3_COLUMNS.items()}
+    rows = []
+    for r in figures.to_dict("records"):
+        options = "+".join(sorted(r["options"].split("+"), key=_SCALE_ORDER.index)) if r["options"] else None
+        kind = {"t1": "select", "t2": "rate", "t3": "tradeoff"}[r["task"]]
+        measure, side = ("selected", None) if kind == "select" else (
+            (by_options.get(options), None) if kind == "rate" else sides.get(options, (None, None)))
+        rows.append({"study": study, "human_group": r["group"], "group_label": r["group"], "task": r["task"],
+                     "task_kind": kind, "context": r["context"] or POOLED, "value": r["value"],
+                     "value_b": r["value_b"] or None, "options": options, "share": float(r["share"]),
+                     "n_respondents": int(r["n"]) if r["n"] else 100, "measure": measure, "side": side})
+    out = pd.DataFrame(rows, columns=REFERENCE_COLUMNS)
+    return out.astype({c: object for c in REFERENCE_COLUMNS if c not in ("share", "n_respondents")})
 
 
-def _reference(name: str):
-    from pathlib import Path
-    return Path(__file__).resolve().parents[3] / "seeds" / name
+_SCALE_ORDER = ["not_at_all_important", "slightly_important", "important", "very_important", "extremely_important",
+                "definitely_a", "probably_a", "undecided", "probably_b", "definitely_b"]
+
+
+def _as_reference(human: pd.DataFrame | None, shares: pd.DataFrame) -> pd.DataFrame:
+    """``human`` as int_reference_figures rows of every study in ``shares`` (already such rows: as is)."""
+    if human is not None and "task_kind" in human.columns:
+        return human
+    studies = sorted(set(shares["study"])) or ["s"]
+    return ref(human, study=studies)
 
 
 def measures_for(shares: pd.DataFrame) -> pd.DataFrame:
@@ -159,32 +218,38 @@ def t2_shares(shares: pd.DataFrame) -> pd.DataFrame:
 def t3_inputs(shares: pd.DataFrame, human: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """int_tradeoff_sides and the t3_tradeoff_shares mart of hand-built selection_shares."""
     from tests.alignstats.marts.sql import run_model
+    human = _as_reference(human, shares)
     rows = shares[shares["task_kind"] == "tradeoff"].drop_duplicates(["study", "item"])
     items = pd.DataFrame({"study": rows["study"], "item": rows["item"], "task": rows["task"],
                           "task_kind": rows["task_kind"], "value_a": rows["value"], "value_b": rows["opponent"]})
     items = items.astype(object)
-    sides = run_model("intermediate/int_tradeoff_sides.sql", stg_raw__items=items, human_t3_tradeoffs=human)
+    sides = run_model("intermediate/int_tradeoff_sides.sql", stg_raw__items=items, int_reference_figures=human)
     tradeoff = run_model("marts/alignment/t3_tradeoff_shares.sql", selection_shares=shares.astype({"opponent": object}),
-                         int_tradeoff_sides=sides, human_t3_tradeoffs=human)
+                         int_tradeoff_sides=sides, int_reference_figures=human)
     return {"tradeoff_shares": tradeoff, "tradeoff_sides": sides}
 
 
 def t2_alignment(shares, choices, human, measures, **kw):
+    """t2_human_alignment; ``human`` in the old seed layout (or int_reference_figures rows)."""
     from alignstats.marts import t2_human_alignment
-    return t2_human_alignment(t2_shares(shares), choices, human, measures, **kw)
+    return t2_human_alignment(t2_shares(shares), choices, _as_reference(human, shares), measures, **kw)
 
 
 def t3_alignment(shares, choices, human, measures, **kw):
+    """t3_human_alignment; ``human`` in the old seed layout (or int_reference_figures rows)."""
     from alignstats.marts import t3_human_alignment
+    human = _as_reference(human, shares)
     inputs = t3_inputs(shares, human)
     return t3_human_alignment(inputs["tradeoff_shares"], choices, human, measures, **kw,
                               tradeoff_sides=inputs["tradeoff_sides"], pooled_context=POOLED)
 
 
 def fidelity(shares, choices, human_t1, human_t2, human_t3, measures, *args, **kw):
+    """profile_fidelity; the human frames in the old seed layouts (or int_reference_figures rows)."""
     from alignstats.marts import profile_fidelity
-    return profile_fidelity(shares, choices, human_t1, human_t2, human_t3, measures, *args, **kw,
-                            t2_shares=t2_shares(shares), pooled_context=POOLED, **t3_inputs(shares, human_t3))
+    human = pd.concat([_as_reference(h, shares) for h in (human_t1, human_t2, human_t3)], ignore_index=True)
+    return profile_fidelity(shares, choices, human, measures, *args, **kw,
+                            t2_shares=t2_shares(shares), pooled_context=POOLED, **t3_inputs(shares, human))
 
 
 def similarity(shares):

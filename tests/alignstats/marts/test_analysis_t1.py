@@ -33,7 +33,7 @@ def _model_shares():
 
 def test_rho_and_jaccard_match_an_independent_computation():
     answers, shares = b.combine(b.t1("s", "m", "original", RUNS))
-    out = t1_human_alignment(shares, b.choices(answers), HUMAN, n_resamples=50, seed=1)
+    out = t1_human_alignment(shares, b.choices(answers), b.ref(HUMAN), n_resamples=50, seed=1)
     assert len(out) == 1
     row = out.iloc[0]
     expected = stats.spearmanr(_model_shares(), HUMAN["share_selected"])
@@ -49,7 +49,7 @@ def test_rho_and_jaccard_match_an_independent_computation():
 
 def test_rho_interval_is_spearman_ci_over_the_run_matrix():
     answers, shares = b.combine(b.t1("s", "m", "original", RUNS))
-    out = t1_human_alignment(shares, b.choices(answers), HUMAN, n_resamples=150, seed=7).iloc[0]
+    out = t1_human_alignment(shares, b.choices(answers), b.ref(HUMAN), n_resamples=150, seed=7).iloc[0]
     matrix = pd.DataFrame([[int(v in r) for v in V] for r in RUNS], columns=V)
     ci = spearman_ci(matrix, HUMAN.set_index("value")["share_selected"], n_resamples=150, seed=7, method="bca")
     assert (out["ci_low"], out["ci_high"]) == pytest.approx((ci.ci_low, ci.ci_high))
@@ -65,7 +65,7 @@ def test_refusals_are_not_runs_and_settings_models_groups_are_rows():
         b.t1("s", "m", "reversed", RUNS[:2]),
         b.t1("s", "n", "original", RUNS[1:]),
     )
-    out = t1_human_alignment(shares, b.choices(answers), human, n_resamples=50)
+    out = t1_human_alignment(shares, b.choices(answers), b.ref(human), n_resamples=50)
     assert len(out) == 6
     first = out[(out["model"] == "m") & (out["setting"] == "original") & (out["human_group"] == "h")].iloc[0]
     assert first["n_runs"] == 4  # the refusal is not a run
@@ -82,7 +82,7 @@ def test_selection_matrix_counts_a_value_named_twice_once():
 
 def test_no_t1_gives_an_empty_typed_frame():
     answers, shares = b.combine(b.t2("s", "m", {("medical", "Safety"): ["important"]}))
-    out = t1_human_alignment(shares, b.choices(answers), HUMAN)
+    out = t1_human_alignment(shares, b.choices(answers), b.ref(HUMAN))
     assert out.empty
     assert list(out.columns) == list(T1_HUMAN_ALIGNMENT)
     assert str(out["spearman_rho"].dtype) == "float64" and str(out["n_runs"].dtype) == "Int64"
@@ -90,5 +90,5 @@ def test_no_t1_gives_an_empty_typed_frame():
 
 def test_all_runs_refused_gives_null_figures_not_an_error():
     answers, shares = b.combine(b.t1("s", "m", "original", [None, None]))
-    row = t1_human_alignment(shares, b.choices(answers), HUMAN).iloc[0]
+    row = t1_human_alignment(shares, b.choices(answers), b.ref(HUMAN)).iloc[0]
     assert np.isnan(row["spearman_rho"]) and np.isnan(row["ci_low"]) and row["n_runs"] == 0

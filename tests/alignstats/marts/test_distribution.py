@@ -65,7 +65,7 @@ def answers_for(choices):
 
 def _run(choices=CHOICES, human=HUMAN):
     items, options = design(choices)
-    return t3_distribution_similarity(b.choices(answers_for(choices)), items, options, human)
+    return t3_distribution_similarity(b.choices(answers_for(choices)), items, options, b.ref(human))
 
 
 def test_pooled_and_flipped_distribution_and_the_shares_left_out():
@@ -127,16 +127,16 @@ def test_all_refused_gives_null_measures_and_no_t3_an_empty_typed_frame():
     assert math.isnan(row["representativeness"]) and math.isnan(row["model_undecided"])
     items, options = design(CHOICES)
     answers, _ = b.combine(b.t1("s", "m", "original", [["Safety"]]))
-    out = t3_distribution_similarity(b.choices(answers), items, options, HUMAN)
+    out = t3_distribution_similarity(b.choices(answers), items, options, b.ref(HUMAN))
     assert out.empty and list(out.columns) == list(T3_DISTRIBUTION_SIMILARITY)
 
 
 def test_digitisation_negatives_are_clipped_and_the_scale_read_from_the_design():
     human = HUMAN.assign(share_definitely_or_probably_a=[0.41], share_definitely_or_probably_b=[0.6])
-    dist = human_distributions(human).iloc[0]
+    dist = human_distributions(human.assign(study="s")).iloc[0]
     assert dist["human_undecided"] == 0.0 and dist["human_probably_a"] == pytest.approx(0.31)
     # a scale whose first ordinal favours the item's second value is read from that end
     items, options = design({("medical", "Fairness", "Performance"): []})
     options["ordinal"] = 6 - options["ordinal"]  # definitely_b is now ordinal 1
-    positions = scale_positions(items, options, HUMAN).set_index("canonical")["position"]
+    positions = scale_positions(items, options, HUMAN.assign(study="s")).set_index("canonical")["position"]
     assert positions.to_dict() == {DA: 0, PA: 1, U: 2, PB: 3, DB: 4}

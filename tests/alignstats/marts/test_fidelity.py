@@ -74,7 +74,7 @@ def test_t1_intervals_are_a_plain_cluster_bootstrap_of_the_runs():
 
 def test_rho_and_its_interval_equal_t1_human_alignment():
     out, answers, shares = _t1(n_resamples=100, seed=4)
-    t1 = t1_human_alignment(shares, b.choices(answers), HUMAN_T1, n_resamples=100, seed=4)
+    t1 = t1_human_alignment(shares, b.choices(answers), b.ref(HUMAN_T1), n_resamples=100, seed=4)
     t1 = t1[t1["setting"] == "original"].iloc[0]
     row = out.iloc[0]
     assert (row["spearman_rho"], row["spearman_rho_ci_low"], row["spearman_rho_ci_high"]) == pytest.approx(

@@ -141,12 +141,11 @@ def test_marts_read_the_same_from_plain_and_from_categorical_choices():
     plain = replicate_choices(answers)
     choices = _categorical(plain)
     for build in (
-        lambda x: t1_human_alignment(shares, x, b.human_t1(), n_resamples=60, seed=2),
-        lambda x: b.t2_alignment(shares, x, b.human_t2(), measures, n_resamples=60, seed=2),
-        lambda x: b.t3_alignment(shares, x, b.human_t3(), measures, n_resamples=60, seed=2),
+        lambda x: t1_human_alignment(shares, x, b.shipped_reference(), n_resamples=60, seed=2),
+        lambda x: b.t2_alignment(shares, x, b.shipped_reference(), measures, n_resamples=60, seed=2),
+        lambda x: b.t3_alignment(shares, x, b.shipped_reference(), measures, n_resamples=60, seed=2),
         lambda x: selection_share_intervals(shares, x, measures, n_resamples=60, seed=2),
-        lambda x: b.fidelity(shares, x, b.human_t1(), b.human_t2(), b.human_t3(), measures, n_resamples=60,
-                                   seed=2),
+        lambda x: b.fidelity(shares, x, b.shipped_reference(), None, None, measures, n_resamples=60, seed=2),
     ):
         from_plain, from_choices = build(plain), build(choices)
         low = [c for c in from_plain.columns if c.endswith("ci_low")][0]
@@ -162,8 +161,8 @@ def test_distribution_counts_runs_not_rows():
                           "share_definitely_a": [0.1], "share_definitely_or_probably_a": [0.4],
                           "share_definitely_b": [0.2], "share_definitely_or_probably_b": [0.5]})
     plain = replicate_choices(answers_for(choices_by_item))
-    from_plain = t3_distribution_similarity(plain, items, options, human)
-    from_choices = t3_distribution_similarity(_categorical(plain), items, options, human)
+    from_plain = t3_distribution_similarity(plain, items, options, b.ref(human))
+    from_choices = t3_distribution_similarity(_categorical(plain), items, options, b.ref(human))
     pd.testing.assert_frame_equal(from_plain, from_choices)
     assert tuple(from_choices.iloc[0][["n_answers", "n_mapped", "n_refusals", "n_invalid"]]) == (8, 6, 1, 1)
 
