@@ -1,7 +1,11 @@
 """The paper's Table I and 28-pair Table II, built by dbt from raw answers synthesised so that each
 model's shares equal chosen inputs (our own figures: the paper's per-model shares are not public),
-checked against scipy on those inputs and the human seeds. Also the two denominators of
-selection_shares (of mapped runs, of all runs) and a partial T1 answer shown as such."""
+checked against scipy on those inputs and the study's human reference (experiments/
+are_we_aligned.reference.csv, recorded as collect records it). Also the two denominators of
+selection_shares (of mapped runs, of all runs) and a partial T1 answer shown as such; that the
+reference CSV's figures reach the warehouse unchanged (int_reference_figures); the generic mart
+human_alignment against scipy; and that a second study in the same file, without a reference but
+with the same value names, gets no human figures and no alignment rows."""
 from __future__ import annotations
 
 import csv
@@ -10,6 +14,8 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
+from collector import store
+from collector.design import Design
 from collector.plan import iter_plan
 from tests.aligned.warehouse.conftest import dbt_build, make_db, query, response_row, shipped_design
 
@@ -45,9 +51,14 @@ def _runs_of(counts: list[int]) -> list[list[str]]:
     return [flat[r::REPS] for r in range(REPS)]
 
 
-def _seed(name: str) -> list[dict]:
-    with open(ROOT / "seeds" / name, newline="") as f:
-        return list(csv.DictReader(f))
+REFERENCE_CSV = ROOT / "experiments" / "are_we_aligned.reference.csv"
+SECOND = "second_study"  # the shipped design under another name, without `reference:`
+
+
+def _reference(task: str, options: str = "") -> list[dict]:
+    """The shipped reference CSV's rows of ``task`` with ``options`` (as written in the file)."""
+    with open(REFERENCE_CSV, newline="") as f:
+        return [r for r in csv.DictReader(f) if r["task"] == task and r["options"] == options]
 
 
 class Synthesised:
@@ -86,6 +97,16 @@ def built(tmp_path_factory):
     work = tmp_path_factory.mktemp("paper")
     study = Synthesised()
     db = make_db(work / "paper.duckdb", study.design, MODELS, study.rows)
+    # a second study sharing every value name, without a reference: m1's T1 answers only
+    second = Design(study.design.exp.model_copy(update={"study": SECOND, "reference": None}))
+    rows = [response_row(second, "m1", "t1", "original", r, "\n".join(study.t1_runs["m1"][r - 1]),
+                         seconds=r) for r in range(1, REPS + 1)]
+    con = store.connect(db)
+    try:
+        store.record_design(con, second, [{"model": "m1", "provider": "simulated"}])
+        store.insert_responses(con, rows)
+    finally:
+        con.close()
     assert dbt_build(db, work, dbt_vars={"bootstrap_resamples": 50}, quiet=False) == 0
     return study, db
 
@@ -97,11 +118,11 @@ def _top5(shares: dict[str, float]) -> set[str]:
 def test_table_1_from_raw_answers(built):
     study, db = built
     human = {}
-    for row in _seed("human_t1_top5.csv"):
-        human.setdefault(row["group"], {})[row["value"]] = float(row["share_selected"])
+    for row in _reference("t1"):
+        human.setdefault(row["group"], {})[row["value"]] = float(row["share"])
     got = {(m, g): (rho, p, jac) for m, g, rho, p, jac in query(db, """
         select model, human_group, spearman_rho, p_value, jaccard_top5 from t1_human_alignment
-        where setting = 'original'""")}
+        where setting = 'original' and study = 'are_we_aligned'""")}
     for model in ("m1", "m2"):  # shares equal the inputs exactly (m3 has a partial run, below)
         shares = {v: c / REPS for v, c in zip(T1_VALUES, T1_COUNTS[model])}
         for group, figures in human.items():
@@ -133,9 +154,9 @@ def test_both_denominators_and_partial_t1_answers(built):
 def test_table_2_is_one_spearman_over_the_28_pairs(built):
     study, db = built
     human = {}
-    for row in _seed("human_t2_importance.csv"):
-        if row["context"] != "all" and row["share_extremely_important"]:
-            human.setdefault(row["group"], {})[(row["context"], row["value"])] = float(row["share_extremely_important"])
+    for row in _reference("t2", "extremely_important"):
+        if row["context"]:
+            human.setdefault(row["group"], {})[(row["context"], row["value"])] = float(row["share"])
     got = {(m, g): (rho, p, n) for m, g, rho, p, n in query(db, """
         select model, human_group, spearman_rho, p_value, n_values from t2_human_alignment
         where setting = 'original' and measure = 'extremely' and context = 'all_pairs'""")}
@@ -156,3 +177,59 @@ def test_table_2_is_one_spearman_over_the_28_pairs(built):
     group_x, group_y, n_models, rho, p = across[0]
     expected = stats.spearmanr([got[(m, group_x)][0] for m in MODELS], [got[(m, group_y)][0] for m in MODELS])
     assert (n_models, rho, p) == (3, pytest.approx(expected.statistic), pytest.approx(expected.pvalue))
+
+
+def test_the_reference_csv_reaches_the_warehouse_unchanged(built):
+    """int_reference_figures after a build holds exactly the shipped CSV's figures (for the study only)."""
+    _, db = built
+    order = ["definitely_a", "probably_a", "undecided", "probably_b", "definitely_b"]
+    expected = {}
+    with open(REFERENCE_CSV, newline="") as f:
+        for r in csv.DictReader(f):
+            keys = sorted(r["options"].split("+"), key=lambda k: order.index(k) if k in order else 0)
+            expected[(r["group"], r["task"], r["context"] or "all", r["value"], r["value_b"] or None,
+                      "+".join(keys) if r["options"] else None)] = float(r["share"])
+    got = {tuple(row[:6]): row[6] for row in query(db, """
+        select human_group, task, context, value, value_b, options, share
+        from intermediate.int_reference_figures where study = 'are_we_aligned'""")}
+    assert got == expected
+    assert query(db, "select count(*) from intermediate.int_reference_figures where study = ?", [SECOND]) == [(0,)]
+    groups = query(db, "select study, human_group, n_respondents from human_groups order by 2")
+    assert groups == [("are_we_aligned", "ai_practitioners", 140), ("are_we_aligned", "us_representative", 607)]
+    assert query(db, "select task, value, n from published_figures") == [("t4", 0.78, 192)]
+
+
+def test_a_study_without_reference_has_no_alignment_rows_and_no_figures_of_another(built):
+    """The second study answers T1 with the very value names of the first: no human figure reaches it."""
+    _, db = built
+    assert query(db, "select count(*) from selection_shares where study = ?", [SECOND])[0][0] > 0  # it was built
+    for mart in ("t1_human_alignment", "t2_human_alignment", "t3_human_alignment", "profile_fidelity",
+                 "human_alignment", "t3_distribution_similarity"):
+        assert query(db, f"select count(*) from {mart} where study = ?", [SECOND]) == [(0,)], mart
+    assert query(db, "select count(*) from t3_tradeoff_shares where study = ? and "
+                     "coalesce(human_us_representative, human_ai_practitioners) is not null", [SECOND]) == [(0,)]
+
+
+def test_generic_human_alignment_is_spearman_of_shares_of_all_runs(built):
+    """human_alignment, T2 all_pairs at the top level: scipy over the 28 (context, value) points, the
+    model's share of all runs asked (m2's refused run counts as a run that did not answer so)."""
+    study, db = built
+    human = {}
+    for row in _reference("t2", "extremely_important"):
+        if row["context"]:
+            human.setdefault(row["group"], {})[(row["context"], row["value"])] = float(row["share"])
+    got = {(m, g): (rho, p, n, mapped) for m, g, rho, p, n, mapped in query(db, """
+        select model, human_group, spearman_rho, p_value, n_points, spearman_rho_mapped from human_alignment
+        where study = 'are_we_aligned' and task = 't2' and setting = 'original'
+            and options = 'extremely_important' and context = 'all_pairs'""")}
+    for model in MODELS:
+        for group, figures in human.items():
+            pairs = sorted(figures)
+            x = [study.t2[(model, c, v)] / REPS for c, v in pairs]  # of all 10 runs, refusal included
+            expected = stats.spearmanr(x, [figures[p] for p in pairs])
+            rho, p, n, _ = got[(model, group)]
+            assert (rho, p, n) == pytest.approx((expected.statistic, expected.pvalue, 28)), (model, group)
+    # where no run was refused both denominators agree; t2_human_alignment (mapped shares) says the same
+    t2 = dict(((m, g), rho) for m, g, rho in query(db, """select model, human_group, spearman_rho
+        from t2_human_alignment where context = 'all_pairs' and measure = 'extremely' and setting = 'original'"""))
+    assert all(got[key][3] == pytest.approx(t2[key]) for key in t2)
