@@ -38,7 +38,7 @@ def test_the_doc_has_a_query_for_each_table_of_the_study():
     for mart in ["selection_shares", "t1_human_alignment", "t2_human_alignment", "t3_tradeoff_shares",
                  "t3_human_alignment", "t4_consistency_summary", "t4_consistency", "t4_story_ranks",
                  "t1_robustness", "model_similarity", "response_status", "unmapped_answers", "answers",
-                 "raw.responses", "intermediate.int_reference_figures"]:
+                 "raw.responses", "human_figures"]:
         assert re.search(rf"\bfrom {re.escape(mart)}\b|\bjoin {re.escape(mart)}\b", sql), mart
 
 

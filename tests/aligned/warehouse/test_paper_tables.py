@@ -193,6 +193,9 @@ def test_the_reference_csv_reaches_the_warehouse_unchanged(built):
         select human_group, task, context, value, value_b, options, share
         from intermediate.int_reference_figures where study = 'are_we_aligned'""")}
     assert got == expected
+    mart = {tuple(row[:6]): row[6] for row in query(db, """
+        select human_group, task, context, value, value_b, options, share from human_figures""")}
+    assert mart == expected  # the mart the report reads: the same rows, and no other study's
     assert query(db, "select count(*) from intermediate.int_reference_figures where study = ?", [SECOND]) == [(0,)]
     groups = query(db, "select study, human_group, n_respondents from human_groups order by 2")
     assert groups == [("are_we_aligned", "ai_practitioners", 140), ("are_we_aligned", "us_representative", 607)]
