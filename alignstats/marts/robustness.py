@@ -17,7 +17,7 @@ panel of models (``alignstats.panel_groups``: perfect top-k Jaccard and a
 count stdev at or below the panel's mean -- both: 1, one: 2, neither: 3).
 
 k, the number of values a run picks, is the select task's own (``k`` of
-``stg_raw__items``, ``design_k``); the column names ``top5_jaccard`` stay
+``stg_raw__items``, ``alignstats.marts.t1.task_k``); the column names ``top5_jaccard`` stay
 as the marts have always named them, whatever k is.
 
 ``t1_synonyms`` compares the ``original`` setting with ``synonyms`` (each
@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from alignstats.marts.frames import FLOAT, INT, STR, conform, require
-from alignstats.marts.t1 import t1_shares
+from alignstats.marts.frames import FLOAT, INT, STR, conform
+from alignstats.marts.t1 import t1_shares, task_k
 from alignstats import panel_groups, robustness_summary, top_k_jaccard
 
 ORDER_SETTINGS = ("original", "fixed", "reversed", "shuffled")  # "shuffled": databases before the T1 redesign
@@ -46,13 +46,6 @@ T1_SYNONYMS = {
 }
 
 SYNONYM_SETTINGS = ("original", "synonyms")
-
-
-def design_k(items: pd.DataFrame) -> dict[tuple[str, str], int]:
-    """(study, task) -> k of every select task, from ``stg_raw__items`` (the design)."""
-    require(items, ["study", "task", "task_kind", "k"], "stg_raw__items")
-    rows = items[(items["task_kind"] == "select") & items["k"].notna()]
-    return {(study, task): int(k) for (study, task), k in rows.groupby(["study", "task"])["k"].max().items()}
 
 
 def _group_k(ks: dict[tuple[str, str], int], study: str, tasks) -> int:
@@ -81,7 +74,7 @@ def t1_robustness(selection_shares: pd.DataFrame, items: pd.DataFrame,
                   settings: tuple[str, ...] = ORDER_SETTINGS) -> pd.DataFrame:
     """One row per (study, model) with T1 data; ``items`` is ``stg_raw__items`` (each select task's k)."""
     shares = t1_shares(selection_shares)
-    ks = design_k(items)
+    ks = task_k(items)
     rows = []
     for (study, model), group in shares.groupby(["study", "model"], sort=True):
         counts, n_runs = count_table(group, settings)
@@ -104,7 +97,7 @@ def t1_synonyms(selection_shares: pd.DataFrame, items: pd.DataFrame,
     ``items`` is ``stg_raw__items`` (each select task's k).
     """
     shares = t1_shares(selection_shares)
-    ks = design_k(items)
+    ks = task_k(items)
     shares = shares[shares["setting"].isin(settings) & (shares["runs"] > 0)]
     rows = []
     for (study, model), group in shares.groupby(["study", "model"], sort=True):
