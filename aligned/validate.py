@@ -17,7 +17,14 @@ suite (frame)              one row per
 See :func:`expectations` for the list. Accepted values for ``answers.status`` and
 ``answers.match_method`` are read from the warehouse's own schema file
 (``dbt_project/models/marts/core/_core__models.yml``) and the invalid-share threshold from
-``dbt_project.yml`` (``vars.max_invalid_share``), so the suite and ``dbt build`` agree.
+each study's own ``checks:`` (the SQL of dbt model ``int_study_checks``: the experiment file's
+value, else ``vars.max_invalid_share`` of ``dbt_project.yml``), so the suite and ``dbt build`` agree.
+``--study NAME`` validates that study's rows only.
+
+Pairs (a task and its setting, an item and its choice) are checked as one JSON-array column
+(``task_setting``, ``item_choice``) against the design's pairs written the same way: GX 1.24's
+column-pair expectations count missing values over the whole frame, not the study's rows, so
+with two studies in a file they failed with "inconsistent cache values".
 
 Why not GX's SQL datasource: GX 1.24 over duckdb_engine with duckdb 2.0 cannot resolve even a
 row count (MetricResolutionError), so the frames are read with DuckDB and validated in pandas.
@@ -84,7 +91,8 @@ FRAMES: dict[str, tuple[str, str]] = {
     "raw_responses": (
         "row of raw.responses (ok and failed)",
         """
-        select r.response_id, r.request_key, r.study, r.model, r.item, r.task, r.setting, r.replicate, r.status
+        select r.response_id, r.request_key, r.study, r.model, r.item, r.task, r.setting, r.replicate, r.status,
+               to_json([r.task, r.setting]) as task_setting
         from raw.responses r
         """,
     ),
@@ -103,7 +111,8 @@ FRAMES: dict[str, tuple[str, str]] = {
         "row of the answers mart (response x position)",
         """
         select response_id, study, model, task, task_kind, item, setting, replicate, position, choice, match_method,
-               status, invalid_reason
+               status, invalid_reason,
+               case when choice is not null then to_json([item, choice]) end as item_choice
         from main.answers
         """,
     ),
@@ -161,6 +170,7 @@ class Reference:
     task_settings: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     item_choices: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     answer_models: list[tuple[str, str]] = field(default_factory=list)  # (study, model) pairs with answers
+    max_invalid_share: dict[str, float] = field(default_factory=dict)  # the study's checks (int_study_checks)
 
 
 def _tables(con) -> set[tuple[str, str]]:
@@ -196,34 +206,62 @@ def _grouped(rows: Iterable[tuple]) -> dict[str, list]:
     return out
 
 
-def read_reference(con) -> Reference:
+def study_thresholds(con) -> dict[str, float]:
+    """Each study's max_invalid_share as the warehouse's data test uses it (the SQL of model
+    int_study_checks on raw.*: the study's `checks:`, else dbt_project.yml's default)."""
+    from aligned.warehouse import model_sql
+
+    default = warehouse_max_invalid_share()
+    studies = [r[0] for r in con.execute("select distinct study from raw.studies").fetchall()]
+    if ("raw", "study_checks") not in _tables(con):  # a file no writer has migrated since
+        return {s: default for s in studies}
+    return {s: float(v) for s, v in con.execute(f"select study, max_invalid_share from ({model_sql('int_study_checks')})"
+                                                ).fetchall()}
+
+
+def read_reference(con, study: str | None = None) -> Reference:
+    """What the design allows, per study (only ``study``'s when given)."""
     ref = Reference()
     ref.replicates = dict(con.execute("select study, max(replicates) from raw.studies group by study").fetchall())
     ref.items = _grouped(con.execute("select distinct study, item from raw.items order by 1, 2").fetchall())
     ref.models = _grouped(con.execute("select distinct study, model from raw.models order by 1, 2").fetchall())
+    # pairs as the frames write them (one JSON array per pair)
     ref.task_settings = _grouped(con.execute(
-        "select distinct study, task, setting from raw.settings order by 1, 2, 3").fetchall())
+        "select distinct study, to_json([task, setting]) from raw.settings order by 1, 2").fetchall())
     ref.item_choices = _grouped(con.execute(
-        "select distinct study, item, canonical from raw.options order by 1, 2, 3").fetchall())
+        "select distinct study, to_json([item, canonical]) from raw.options order by 1, 2").fetchall())
     ref.answer_models = [tuple(r) for r in con.execute(
         "select distinct study, model from main.answers order by 1, 2").fetchall()]
+    ref.max_invalid_share = study_thresholds(con)
+    if study is not None:
+        for name in ("replicates", "items", "models", "task_settings", "item_choices", "max_invalid_share"):
+            setattr(ref, name, {k: v for k, v in getattr(ref, name).items() if k == study})
+        ref.answer_models = [(s, m) for s, m in ref.answer_models if s == study]
     return ref
 
 
-def export_frames(con, folder: Path) -> dict[str, Path]:
-    """Write every frame of :data:`FRAMES` as ``<folder>/<name>.parquet``."""
+def export_frames(con, folder: Path, study: str | None = None) -> dict[str, Path]:
+    """Write every frame of :data:`FRAMES` as ``<folder>/<name>.parquet`` (only ``study``'s rows when given)."""
     paths = {}
     for name, (_, sql) in FRAMES.items():
         p = folder / f"{name}.parquet"
-        con.sql(sql).write_parquet(str(p))
+        rel = con.sql(sql) if study is None else con.sql(sql).filter(f"study = {_sql_string(study)}")
+        rel.write_parquet(str(p))
         paths[name] = p
     return paths
 
 
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 # -- the suites ------------------------------------------------------------------------------
 
-def expectations(ref: Reference, max_invalid_share: float) -> dict[str, list[Any]]:
-    """The expectations of every suite (GX expectation objects, each with a description), by suite name."""
+def expectations(ref: Reference, max_invalid_share: float | None = None) -> dict[str, list[Any]]:
+    """The expectations of every suite (GX expectation objects, each with a description), by suite name.
+
+    The mapping-coverage threshold is each study's (``ref.max_invalid_share``, else the warehouse
+    default); ``max_invalid_share`` overrides it for every study."""
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
@@ -254,10 +292,10 @@ def expectations(ref: Reference, max_invalid_share: float) -> dict[str, list[Any
             gxe.ExpectColumnValuesToBeInSet(
                 column="model", value_set=ref.models.get(s, []), row_condition=in_study(s),
                 description=f"Study {s}: the model is one of the study's models (raw.models)."),
-            gxe.ExpectColumnPairValuesToBeInSet(
-                column_A="task", column_B="setting", value_pairs_set=ref.task_settings.get(s, []),
-                row_condition=in_study(s),
-                description=f"Study {s}: the setting is one of the task's settings (raw.settings)."),
+            gxe.ExpectColumnValuesToBeInSet(
+                column="task_setting", value_set=ref.task_settings.get(s, []), row_condition=in_study(s),
+                description=f"Study {s}: the setting is one of the task's settings (raw.settings; "
+                            f"[task, setting] as JSON)."),
         ]
 
     ok = [
@@ -300,19 +338,24 @@ def expectations(ref: Reference, max_invalid_share: float) -> dict[str, list[Any
             gxe.ExpectColumnValuesToBeBetween(
                 column="replicate", min_value=1, max_value=ref.replicates[s], row_condition=in_study(s),
                 description=f"Study {s}: replicate is within 1..{ref.replicates[s]}."),
-            gxe.ExpectColumnPairValuesToBeInSet(
-                column_A="item", column_B="choice", value_pairs_set=ref.item_choices.get(s, []),
-                ignore_row_if="either_value_is_missing", row_condition=in_study(s),
-                description=f"Study {s}: a mapped choice is a canonical option of its item (raw.options); "
-                            f"refusals and invalid answers have no choice."),
+            gxe.ExpectColumnValuesToBeInSet(
+                column="item_choice", value_set=ref.item_choices.get(s, []), row_condition=in_study(s),
+                description=f"Study {s}: a mapped choice is a canonical option of its item (raw.options; "
+                            f"[item, choice] as JSON); refusals and invalid answers have no choice."),
         ]
 
     allowed = [v for v in answer_statuses if v != "invalid"]
+
+    def limit(study: str) -> float:
+        if max_invalid_share is not None:
+            return max_invalid_share
+        return ref.max_invalid_share.get(study, warehouse_max_invalid_share())
+
     coverage = [
         gxe.ExpectColumnValuesToBeInSet(
-            column="status", value_set=allowed, mostly=round(1.0 - max_invalid_share, 10),
+            column="status", value_set=allowed, mostly=round(1.0 - limit(s), 10),
             row_condition=(Column("study") == s) & (Column("model") == m),
-            description=f"Mapping coverage, study {s}, model {m}: at most {max_invalid_share:.0%} of the answers "
+            description=f"Mapping coverage, study {s}, model {m}: at most {limit(s):.0%} of the answers "
                         f"are invalid (neither mapped nor a refusal).",
         )
         for s, m in ref.answer_models
@@ -559,12 +602,14 @@ def run_checkpoint(frames: dict[str, Path], suites: dict[str, list[Any]], docs_d
 
 
 def validate(db_path: str | Path, out_dir: str | Path, *, max_invalid_share: float | None = None,
-             out: TextIO | None = None) -> int:
+             out: TextIO | None = None, study: str | None = None) -> int:
     """Validate the database; print one line per failing expectation; return 0 (all pass) or 1.
 
     Raises :class:`UserError` (exit 2) for a missing database or unbuilt marts and
     :class:`collector.errors.LockedError` (exit 3) when another process holds the file.
-    ``max_invalid_share`` defaults to dbt_project.yml's ``vars.max_invalid_share``.
+    ``max_invalid_share`` overrides every study's threshold (default: each study's ``checks:``, else
+    dbt_project.yml's ``vars.max_invalid_share``). ``study``: validate that study's rows only; an
+    unknown name is a UserError listing the studies of the database.
     """
     from collector import store
 
@@ -572,8 +617,8 @@ def validate(db_path: str | Path, out_dir: str | Path, *, max_invalid_share: flo
     db_path, out_dir = Path(db_path), Path(out_dir)
     if db_path.is_dir():
         raise UserError(f"{db_path}: is a folder, not a database file; pass the .duckdb file with --db")
-    threshold = warehouse_max_invalid_share() if max_invalid_share is None else float(max_invalid_share)
-    if not 0 <= threshold <= 1:
+    threshold = None if max_invalid_share is None else float(max_invalid_share)
+    if threshold is not None and not 0 <= threshold <= 1:
         raise UserError(f"max_invalid_share must be between 0 and 1, got {threshold}")
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"{out_dir}: is a file; --out must be a folder")
@@ -582,11 +627,14 @@ def validate(db_path: str | Path, out_dir: str | Path, *, max_invalid_share: flo
     con = store.connect(db_path, read_only=True)  # LockedError / UserError
     try:
         _check_built(con, db_path)
-        ref = read_reference(con)
+        from aligned.warehouse import check_study
+        check_study(study, [r[0] for r in con.execute("select distinct study from raw.studies order by 1").fetchall()],
+                    db_path)
+        ref = read_reference(con, study)
         _prepare_docs_dir(docs_dir)
         frames_dir = out_dir / FRAMES_DIR
         frames_dir.mkdir(parents=True, exist_ok=True)  # export_frames overwrites its own files only
-        frames = export_frames(con, frames_dir.resolve())
+        frames = export_frames(con, frames_dir.resolve(), study)
     finally:
         con.close()
     _quiet_gx()
@@ -601,7 +649,9 @@ def validate(db_path: str | Path, out_dir: str | Path, *, max_invalid_share: flo
     index = _write_index(docs_dir, db_path, results, when)
     (out_dir / RESULTS_FILE).write_text(json.dumps({
         "database": str(db_path), "validated_at": when, "checkpoint": CHECKPOINT,
-        "max_invalid_share": threshold, "success": all(o.success for o in results),
+        "study": study, "max_invalid_share": ({s: threshold for s in ref.replicates} if threshold is not None
+                                               else ref.max_invalid_share),
+        "success": all(o.success for o in results),
         "results": [o.__dict__ for o in results],
     }, indent=2), encoding="utf-8")
 
@@ -610,5 +660,6 @@ def validate(db_path: str | Path, out_dir: str | Path, *, max_invalid_share: flo
         print(failure_line(o), file=out)
     verdict = (f"{len(failed)} of {len(results)} expectations failed" if failed
                else f"all {len(results)} expectations passed")
-    print(f"validate: {verdict} ({len(FRAMES)} suites); data docs: {index}", file=out)
+    scope = f", study {study}" if study is not None else ""
+    print(f"validate: {verdict} ({len(FRAMES)} suites{scope}); data docs: {index}", file=out)
     return 1 if failed else 0

@@ -5,6 +5,10 @@ directory; the database path reaches ``profiles.yml`` through ``ALIGNED_DB``. db
 output (target/, logs/) goes beside the database (``<db folder>/dbt_target``,
 ``<db folder>/dbt_logs``) unless told otherwise, so two databases never share a manifest.
 Failures come back as one line per failing model or test, naming it.
+
+Studies are isolated (:func:`build`): models first, then the data tests, so a failing test never
+stops a mart; each failing test is attributed to the studies its failing rows name, recorded
+per study in ``main.build_checks``, and judged per study (``--study``).
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import os
 import sys
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, TextIO
 
@@ -38,8 +43,11 @@ def _env(**values: str) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def _check_database(db_path: Path) -> None:
-    """Fail with one line before dbt starts: missing file, lock held elsewhere, no raw schema."""
+def _check_database(db_path: Path) -> list[str]:
+    """Fail with one line before dbt starts: missing file, lock held elsewhere, no raw schema.
+
+    Brings a file written by an older release to the current schema (the migrations only add
+    tables and columns, which the sources need), and returns the studies it holds."""
     from collector import store  # local: importing dbt is slow enough
 
     con = store.connect(db_path, create=False)  # raises LockedError / UserError
@@ -47,11 +55,20 @@ def _check_database(db_path: Path) -> None:
         found = con.execute(
             "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'responses'"
         ).fetchone()
+        if not found or found[0] == 0:
+            raise UserError(f"{db_path}: no raw.responses table; run `aligned collect`, `aligned import` or "
+                            f"`aligned demo` on this database first")
+        store.init_schema(con)
+        return [r[0] for r in con.execute("select distinct study from raw.studies order by 1").fetchall()]
     finally:
         con.close()
-    if not found or found[0] == 0:
-        raise UserError(f"{db_path}: no raw.responses table; run `aligned collect`, `aligned import` or "
-                        f"`aligned demo` on this database first")
+
+
+def check_study(study: str | None, studies: list[str], db_path: Path) -> None:
+    """``--study NAME`` must name a study of the database: else one line listing them (exit 2)."""
+    if study is not None and study not in studies:
+        known = ", ".join(studies) if studies else "none yet"
+        raise UserError(f"--study {study!r}: no such study in {db_path}; the studies there: {known}")
 
 
 def _release_database() -> None:
@@ -114,10 +131,10 @@ def _failure_lines(result: Any, db_path: Path) -> list[str]:
     return lines
 
 
-def _invoke(args: list[str], db_path: Path, quiet: bool, out: TextIO) -> int:
+def _run_dbt(args: list[str], db_path: Path, quiet: bool, out: TextIO) -> Any:
+    """One in-process dbt invocation (waiting out a collect's brief flushes); dbt's result object."""
     from dbt.cli.main import dbtRunner
 
-    db_path = Path(db_path).resolve()
     common = ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
     if quiet:  # only our one-line summaries of failures, and a progress line on a terminal
         args = ["--log-level", "none", *args]
@@ -132,8 +149,20 @@ def _invoke(args: list[str], db_path: Path, quiet: bool, out: TextIO) -> int:
             # a running collect holds the file for a flush now and then: dbt's open met one, try again
             if (res.exception is None or "could not set lock" not in str(res.exception).lower()
                     or time.monotonic() > deadline):
-                break
-            time.sleep(0.2)
+                return res
+
+
+def _passed_line(results: list[Any]) -> str:
+    kinds: dict[str, int] = {}
+    for r in results:
+        kind = str(getattr(getattr(r, "node", None), "resource_type", "node"))
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return "dbt: " + ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items())) + " passed"
+
+
+def _invoke(args: list[str], db_path: Path, quiet: bool, out: TextIO) -> int:
+    db_path = Path(db_path).resolve()
+    res = _run_dbt(args, db_path, quiet, out)
     if res.exception is not None:
         print(f"dbt: {' '.join(str(res.exception).split())[:400]}", file=out)
         return 2
@@ -145,15 +174,167 @@ def _invoke(args: list[str], db_path: Path, quiet: bool, out: TextIO) -> int:
         if not lines:
             print("dbt: the build failed (see the dbt log above)", file=out)
         return 1
-    if quiet:
-        kinds: dict[str, int] = {}
-        for r in getattr(res.result, "results", None) or []:
-            kind = str(getattr(getattr(r, "node", None), "resource_type", "node"))
-            kinds[kind] = kinds.get(kind, 0) + 1
-        if kinds:
-            print("dbt: " + ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items()))
-                  + " passed", file=out)
+    results = getattr(res.result, "results", None) or []
+    if quiet and results:
+        print(_passed_line(results), file=out)
     return 0
+
+
+# -- per-study checks ----------------------------------------------------------------------------
+
+BUILD_CHECKS = "main.build_checks"
+"""The latest outcome of every data test (and of every model that failed) of ``aligned build``,
+per study; written by :func:`build` after dbt finishes. See :data:`BUILD_CHECKS_DDL`."""
+
+BUILD_CHECKS_DDL = f"""
+create table if not exists {BUILD_CHECKS} (
+    study          varchar not null,   -- a study of raw.studies
+    test           varchar not null,   -- the dbt test (or model) name
+    resource_type  varchar not null,   -- test (a data test) or model (a model that failed or was skipped)
+    status         varchar not null,   -- pass, warn, fail, error (could not run), skipped
+    failing_rows   bigint,             -- the test's failing rows naming this study; null: the rows name no study
+    attributed     boolean not null,   -- false: the rows carry no study column, so every study is flagged
+    message        varchar,            -- dbt's message for an error, else null
+    built_at       timestamp not null  -- when the build that judged it ended (UTC)
+)
+"""
+
+_FAILING = {"fail", "error", "runtime error", "skipped"}
+
+
+@dataclass
+class Check:
+    study: str
+    test: str
+    resource_type: str
+    status: str
+    failing_rows: int | None
+    attributed: bool
+    message: str | None = None
+    rows: list[str] = field(default_factory=list)  # the first failing rows of this study, one line each
+
+    @property
+    def failed(self) -> bool:
+        return self.status in _FAILING
+
+    def line(self) -> str:
+        where = f"study {self.study}" if self.attributed else f"study {self.study} (the rows name no study)"
+        detail = (f"{self.failing_rows} offending row(s)" if self.failing_rows else self.message or self.status)
+        return f"{self.status.upper()} {where}: {self.resource_type} {self.test}: {detail}"[:400]
+
+
+def _rows_of(con: Any, node: Any) -> tuple[list[str], list[tuple]] | None:
+    """The failing rows of a test: the relation it stored (store_failures), else its own SQL re-run."""
+    import duckdb
+
+    relation = getattr(node, "relation_name", None)
+    sql = f"select * from {relation}" if relation else None
+    code = getattr(node, "compiled_code", None)
+    for query in (sql, f"select * from ({code}) as failing" if code else None):
+        if not query:
+            continue
+        try:
+            cur = con.execute(query)
+            return [d[0] for d in cur.description], cur.fetchall()
+        except duckdb.Error:
+            continue
+    return None
+
+
+def _row_line(names: list[str], row: tuple) -> str:
+    cells = ", ".join(f"{n}={' '.join(str(v).split())[:60]!s}" for n, v in zip(names, row) if v is not None)
+    return f"    {cells}"[:400]
+
+
+def judge(test_results: list[Any], model_results: list[Any], studies: list[str], con: Any) -> list[Check]:
+    """Every study's outcome of every data test that ran, and of every model that failed.
+
+    A failing test counts against the studies its failing rows name (a ``study`` column);
+    rows without one, a test that could not run and a failed model count against every study."""
+    checks: list[Check] = []
+    for r in model_results:
+        status = str(getattr(r, "status", "")).lower()
+        node = getattr(r, "node", None)
+        kind = str(getattr(node, "resource_type", "node"))
+        if status not in _FAILING:
+            continue
+        message = " ".join(str(getattr(r, "message", "") or "").split())[:300] or None
+        name = getattr(node, "name", None) or getattr(node, "unique_id", "?")
+        checks += [Check(s, name, kind, "skipped" if status == "skipped" else "error", None, False, message)
+                   for s in studies]
+    for r in test_results:
+        status = str(getattr(r, "status", "")).lower()
+        status = "error" if status == "runtime error" else status
+        node = getattr(r, "node", None)
+        name = getattr(node, "name", None) or getattr(node, "unique_id", "?")
+        kind = str(getattr(node, "resource_type", "test"))
+        message = " ".join(str(getattr(r, "message", "") or "").split())[:300] or None
+        failures = getattr(r, "failures", None)
+        if status == "pass" or (status in ("fail", "warn") and not failures):
+            checks += [Check(s, name, kind, "pass", 0, True) for s in studies]
+            continue
+        found = _rows_of(con, node) if status in ("fail", "warn") else None
+        names = [n.lower() for n in found[0]] if found else []
+        if not found or "study" not in names:
+            rows = [_row_line(found[0], row) for row in found[1][:5]] if found else []
+            checks += [Check(s, name, kind, status, failures if status != "error" else None, False,
+                             message if status == "error" else None, rows) for s in studies]
+            continue
+        at = names.index("study")
+        per_study: dict[str, list[tuple]] = {}
+        for row in found[1]:
+            per_study.setdefault(str(row[at]), []).append(row)
+        for s in studies:
+            mine = per_study.get(s, [])
+            checks.append(Check(s, name, kind, status if mine else "pass", len(mine), True, None,
+                                [_row_line(found[0], row) for row in mine[:5]]))
+        for other in sorted(set(per_study) - set(studies)):  # rows naming a study raw.studies lacks
+            mine = per_study[other]
+            checks.append(Check(other, name, kind, status, len(mine), True, None,
+                                [_row_line(found[0], row) for row in mine[:5]]))
+    return checks
+
+
+def _record_checks(con: Any, checks: list[Check], built_at: Any) -> None:
+    """Replace the rows of every test (and failed model) this build judged; keep the others'."""
+    con.execute("begin")
+    try:
+        con.execute(BUILD_CHECKS_DDL)
+        judged = sorted({c.test for c in checks})
+        if judged:
+            con.execute(f"delete from {BUILD_CHECKS} where list_contains(?, test)", [judged])
+        con.executemany(f"insert into {BUILD_CHECKS} values (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [[c.study, c.test, c.resource_type, c.status, c.failing_rows, c.attributed, c.message,
+                          built_at] for c in checks])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def _drop_unbuilt(con: Any, model_results: list[Any]) -> list[str]:
+    """Drop the relation of every model that failed or was skipped, so no reader meets an old
+    table as if it were current (a mart of the previous build); returns their names."""
+    import duckdb
+
+    dropped = []
+    for r in model_results:
+        node = getattr(r, "node", None)
+        if str(getattr(r, "status", "")).lower() not in _FAILING or str(getattr(node, "resource_type", "")) != "model":
+            continue
+        schema, name = getattr(node, "schema", None), getattr(node, "alias", None) or getattr(node, "name", None)
+        if not schema or not name:
+            continue
+        row = con.execute("select table_type from information_schema.tables where table_schema = ? "
+                          "and table_name = ?", [schema, name]).fetchone()
+        if row is None:
+            continue
+        try:
+            con.execute(f'drop {"view" if row[0] == "VIEW" else "table"} if exists "{schema}"."{name}" cascade')
+            dropped.append(name)
+        except duckdb.Error:
+            pass
+    return dropped
 
 
 @contextmanager
@@ -190,13 +371,22 @@ def _paths(db_path: Path, target_path: str | Path | None, log_path: str | Path |
             "--log-path", str(log_path or base / "dbt_logs")]
 
 
-def model_sql(name: str) -> str:
+def project_vars() -> dict[str, Any]:
+    """dbt_project.yml's ``vars`` (the warehouse defaults)."""
+    import yaml
+
+    doc = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8")) or {}
+    return dict(doc.get("vars") or {})
+
+
+def model_sql(name: str, dbt_vars: dict[str, Any] | None = None) -> str:
     """The SQL of model ``name`` as DuckDB runs it straight on ``raw.*``, no build needed.
 
     Each ``ref()`` is replaced by the referenced model's own SQL (recursively, as a subquery)
     and each ``source()`` by the raw table, so a command that must work before ``aligned
     build`` (``aligned status``) runs the warehouse's definition rather than a copy of it.
-    Only models whose Jinja uses ``ref``, ``source``, ``config`` and ``dbt.type_*`` qualify.
+    ``var()`` reads dbt_project.yml's ``vars`` (``dbt_vars`` overrides them, as ``--vars`` would).
+    Only models whose Jinja uses ``ref``, ``source``, ``config``, ``var`` and ``dbt.type_*`` qualify.
     """
     import jinja2
     from types import SimpleNamespace
@@ -205,11 +395,13 @@ def model_sql(name: str) -> str:
     types = SimpleNamespace(type_string=lambda: "varchar", type_bigint=lambda: "bigint",
                             type_int=lambda: "integer", type_float=lambda: "double")
     env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    values = {**project_vars(), **(dbt_vars or {})}
 
     def render(model: str) -> str:
         return env.from_string(paths[model].read_text()).render(
             ref=lambda ref_name: f"({render(ref_name)}) as {ref_name}",
-            source=lambda schema, table: f"{schema}.{table}", config=lambda **_: "", dbt=types)
+            source=lambda schema, table: f"{schema}.{table}", config=lambda **_: "", dbt=types,
+            var=lambda var_name, *default: values[var_name] if var_name in values or not default else default[0])
 
     return render(name)
 
@@ -217,27 +409,99 @@ def model_sql(name: str) -> str:
 def build(db_path: str | Path, select: str | None = None, quiet: bool = False, threads: int | None = None, *,
           exclude: str | None = None, indirect_selection: str | None = None, dbt_vars: dict[str, Any] | None = None,
           target_path: str | Path | None = None, log_path: str | Path | None = None,
-          out: TextIO | None = None) -> int:
-    """Run ``dbt build`` (seeds, models, tests) on the database; return dbt's exit code.
+          out: TextIO | None = None, study: str | None = None) -> int:
+    """Build the warehouse, studies isolated; return 0, 1 or 2.
 
-    0: everything built and passed; 1: a model or test failed (one line each on ``out``);
-    2: dbt could not run. Raises LockedError if another process holds the database.
+    Two dbt invocations: ``dbt build`` without data tests (seeds, unit tests, models), then
+    ``dbt test`` (the data tests), so a failing data test never stops a mart of any study.
+    A model that fails (or is skipped after a failed unit test) has its old relation dropped.
+    Each data test is then judged per study (:func:`judge`) and recorded in ``main.build_checks``.
+
+    ``study``: judge and print only that study's checks (everything is built and recorded all the
+    same); an unknown name is a :class:`UserError` listing the known ones.
+
+    0: every (judged) study's models built and tests passed; 1: a study's test failed or a model
+    failed (one line per failing study and test on ``out``); 2: dbt could not run.
+    Raises LockedError if another process holds the database.
     """
+    import duckdb
+    from datetime import datetime, timezone
+
+    from collector import store
+
+    out = out or sys.stderr
     db_path = Path(db_path)
-    _check_database(db_path)
-    args = ["build", *_paths(db_path, target_path, log_path)]
+    studies = _check_database(db_path)
+    check_study(study, studies, db_path)
+    db_path = db_path.resolve()
+    common = [*_paths(db_path, target_path, log_path)]
     if select:
-        args += ["--select", select]
+        common += ["--select", select]
     if exclude:
-        args += ["--exclude", exclude]
+        common += ["--exclude", exclude]
     if indirect_selection:  # eager (dbt's default) / cautious / buildable / empty
-        args += ["--indirect-selection", indirect_selection]
+        common += ["--indirect-selection", indirect_selection]
     if threads:
-        args += ["--threads", str(threads)]
+        common += ["--threads", str(threads)]
     if dbt_vars:
         import json
-        args += ["--vars", json.dumps(dbt_vars)]
-    return _invoke(args, db_path, quiet, out or sys.stderr)
+        common += ["--vars", json.dumps(dbt_vars)]
+
+    built = _run_dbt(["build", *common, "--exclude-resource-type", "test"], db_path, quiet, out)
+    if built.exception is not None:
+        print(f"dbt: {' '.join(str(built.exception).split())[:400]}", file=out)
+        return 2
+    model_results = list(getattr(built.result, "results", None) or [])
+    con = store.duckdb_connect(db_path)
+    try:
+        dropped = _drop_unbuilt(con, model_results)
+    finally:
+        con.close()
+    for line in _failure_lines(built.result, db_path):
+        print(line, file=out)
+    if dropped:
+        print(f"dropped the old table(s) of {len(dropped)} model(s) that did not build, so none is read as "
+              f"current: {', '.join(sorted(dropped))}"[:400], file=out)
+
+    tested = _run_dbt(["test", *common, "--exclude-resource-type", "unit_test"], db_path, quiet, out)
+    if tested.exception is not None:
+        print(f"dbt: {' '.join(str(tested.exception).split())[:400]}", file=out)
+        return 2
+    test_results = list(getattr(tested.result, "results", None) or [])
+    con = store.duckdb_connect(db_path)
+    try:
+        checks = judge(test_results, model_results, studies, con)
+        _record_checks(con, checks, datetime.now(timezone.utc).replace(tzinfo=None))
+    except duckdb.Error as exc:
+        print(f"build_checks: could not record the checks ({' '.join(str(exc).split())[:200]})", file=out)
+        return 2
+    finally:
+        con.close()
+
+    judged = [c for c in checks if study is None or c.study == study]
+    # models and unit tests that failed are printed once above (they are no study's own)
+    reported = [c for c in judged if c.status != "pass" and c.resource_type == "test"]
+    for c in reported:
+        print(c.line(), file=out)
+        if c.rows:
+            for row in c.rows:
+                print(row, file=out)
+    failed_models = [r for r in model_results if str(getattr(r, "status", "")).lower() in _FAILING]
+    failing = sorted({c.study for c in judged if c.failed})
+    if study is not None:
+        others = sorted({c.study for c in checks if c.failed and c.study != study})
+        if others:
+            print(f"(not judged: {len(others)} other stud{'y' if len(others) == 1 else 'ies'} with failing "
+                  f"checks: {', '.join(others)})"[:400], file=out)
+    if failing or failed_models:
+        print(f"build: failing checks in {len(failing)} of {len(studies) if study is None else 1} "
+              f"stud{'y' if (len(studies) if study is None else 1) == 1 else 'ies'}"
+              + (f" ({', '.join(failing)})" if failing else "") + "; the marts of every study are built"
+              + (" except the models named above" if failed_models else ""), file=out)
+        return 1
+    if quiet and (model_results or test_results):
+        print(_passed_line(model_results + test_results), file=out)
+    return 0
 
 
 def docs(db_path: str | Path, out_dir: str | Path, quiet: bool = True, out: TextIO | None = None) -> int:

@@ -265,11 +265,28 @@ class ModelSpec(_Strict):
         return v
 
 
+class Checks(_Strict):
+    """The ``checks:`` block: this study's thresholds for the warehouse's data tests and for
+    ``aligned validate`` (docs/experiment-file.md). Unset = the warehouse default (dbt_project.yml
+    vars). Not part of the design: changing them records a new row, it never needs a new study."""
+
+    max_invalid_share: float | None = Field(default=None, ge=0, le=1, strict=True)
+    coverage_alpha: float | None = Field(default=None, gt=0, lt=1, strict=True)
+
+    @field_validator("max_invalid_share", "coverage_alpha", mode="before")
+    @classmethod
+    def _number(cls, v: Any) -> Any:
+        if isinstance(v, bool) or (v is not None and not isinstance(v, (int, float))):
+            raise ValueError(f"must be a number, got {v!r}")
+        return None if v is None else float(v)
+
+
 class Experiment(_Strict):
     """A whole study as declared in the experiment file."""
 
     study: str = Field(pattern=STUDY_PATTERN)
     description: str = ""
+    checks: Checks = Field(default_factory=Checks)  # data-test thresholds; not part of the design
     replicates: int = Field(ge=1, le=MAX_REPLICATES)
     generation: dict[str, Any] = Field(default_factory=dict)
     system_prompt: str | None = None

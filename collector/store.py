@@ -399,6 +399,20 @@ def m003_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
+@migration
+def m004_study_checks(con: duckdb.DuckDBPyConnection) -> None:
+    """A study's data-test thresholds (the experiment file's `checks:`), append-only: a row whenever
+    they change; the latest row per study is current (dbt model int_study_checks)."""
+    con.execute("""
+        create table if not exists raw.study_checks (
+            study              varchar not null,
+            max_invalid_share  double,             -- null: the warehouse default (dbt var max_invalid_share)
+            coverage_alpha     double,             -- null: the warehouse default (dbt var coverage_alpha)
+            recorded_at        timestamp not null
+        );
+    """)
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _VERSION_DDL = """
@@ -540,12 +554,27 @@ def record_design(con: duckdb.DuckDBPyConnection, design: Design, models: list[d
                 [[exp.study, m["model"], m["provider"], m.get("provider_model"), m.get("base_url"),
                   m["provider"] == "simulated", now] for m in new],
             )
+        record_checks(con, exp.study, exp.checks.max_invalid_share, exp.checks.coverage_alpha, now)
         con.execute("commit")
     except UserError:
         raise
     except Exception:
         con.execute("rollback")
         raise
+
+
+def record_checks(con: duckdb.DuckDBPyConnection, study: str, max_invalid_share: float | None,
+                  coverage_alpha: float | None, now: datetime | None = None) -> bool:
+    """Append the study's data-test thresholds when they differ from its latest row (or, for a study
+    with no row yet, when any is set); True if a row was written. Part of recording an experiment
+    file (:func:`record_design`): a file without ``checks:`` means the defaults."""
+    row = con.execute("select max_invalid_share, coverage_alpha from raw.study_checks where study = ? "
+                      "order by recorded_at desc limit 1", [study]).fetchone()
+    if (tuple(row) if row else (None, None)) == (max_invalid_share, coverage_alpha):
+        return False
+    con.execute("insert into raw.study_checks values (?, ?, ?, ?)",
+                [study, max_invalid_share, coverage_alpha, now or utcnow()])
+    return True
 
 
 _RUN_COLS = ("run_id", "kind", "study", "experiment_hash", "options", "started_at", "collector_version", "host", "pid")

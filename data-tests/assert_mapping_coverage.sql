@@ -1,7 +1,9 @@
 {{ config(store_failures=true) }}
 
 -- Mapping coverage: a (study, model, task) fails when its answers show, beyond reasonable doubt,
--- that more than var('max_invalid_share') of them are invalid (neither mapped nor a refusal).
+-- that more than max_invalid_share of them are invalid (neither mapped nor a refusal). Both
+-- thresholds, max_invalid_share and coverage_alpha, are the study's own (int_study_checks: the
+-- experiment file's `checks:`, else the dbt vars of the same names).
 --
 -- The rule is a test on counts, not a cut-off on the observed share, so a handful of answers
 -- never fails by chance (one odd answer out of 8 is a 12% share, and says little). With n
@@ -34,20 +36,29 @@ unmapped_answers as (
 
 ),
 
+study_checks as (
+
+    select * from {{ ref('int_study_checks') }}
+
+),
+
 counted as (
 
     select
-        study,
-        model,
-        task,
-        n_ok as n_answers,
-        n_invalid,
-        invalid_share,
-        cast(n_invalid as double) / n_ok as q,
-        cast({{ var('max_invalid_share') }} as double) as p0
+        response_status.study,
+        response_status.model,
+        response_status.task,
+        response_status.n_ok as n_answers,
+        response_status.n_invalid,
+        response_status.invalid_share,
+        cast(response_status.n_invalid as double) / response_status.n_ok as q,
+        study_checks.max_invalid_share as p0,
+        study_checks.coverage_alpha
 
     from response_status
-    where n_ok > 0
+    inner join study_checks
+        on study_checks.study = response_status.study
+    where response_status.n_ok > 0
 
 ),
 
@@ -78,10 +89,12 @@ failing_groups as (
         n_answers,
         n_invalid,
         invalid_share,
+        p0 as max_invalid_share,
+        coverage_alpha,
         chernoff_bound
 
     from bounded
-    where chernoff_bound < {{ var('coverage_alpha') }}
+    where chernoff_bound < coverage_alpha
 
 ),
 
@@ -123,7 +136,8 @@ offending as (
         failing_groups.n_answers,
         failing_groups.n_invalid,
         failing_groups.invalid_share,
-        {{ var('max_invalid_share') }} as max_invalid_share,
+        failing_groups.max_invalid_share,
+        failing_groups.coverage_alpha,
         failing_groups.chernoff_bound,
         ranked_texts.example_rank,
         ranked_texts.invalid_reason,

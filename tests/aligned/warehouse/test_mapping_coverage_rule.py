@@ -15,23 +15,30 @@ SQL = Path(__file__).resolve().parents[3] / "data-tests" / "assert_mapping_cover
 N_MAX = 400
 
 
-def failing_groups(p0: float, alpha: float, n_max: int = N_MAX) -> set[tuple[int, int]]:
-    """(n answers, x invalid) of every group the test's own SQL fails, for n in 1..n_max."""
+def failing_rows(thresholds: dict[str, tuple[float, float]], n_max: int = N_MAX) -> list[tuple]:
+    """(study, n answers, x invalid) of every group the test's own SQL fails, for n in 1..n_max,
+    with the same grid of groups in each study and each study's (max_invalid_share, coverage_alpha)
+    given as int_study_checks holds them."""
     con = duckdb.connect()
+    studies = " union all ".join(f"select '{s}' as study, {p0} as max_invalid_share, {alpha} as coverage_alpha"
+                                 for s, (p0, alpha) in thresholds.items())
+    con.execute(f"create table int_study_checks as {studies}")
     con.execute(f"""create table response_status as
-        select 's' as study, 'm' || n || '-' || x as model, 't' as task, n as n_ok, x as n_invalid,
+        select study, 'm' || n || '-' || x as model, 't' as task, n as n_ok, x as n_invalid,
                x / n as invalid_share
-        from range(1, {n_max + 1}) a(n), range(0, {n_max + 1}) b(x) where x <= n""")
+        from int_study_checks, range(1, {n_max + 1}) a(n), range(0, {n_max + 1}) b(x) where x <= n""")
     con.execute("""create table unmapped_answers as
         select study, model, task, 'no option matched' as invalid_reason, 'It depends.' as raw_text,
                model as response_id
         from response_status where n_invalid > 0""")
-    env = jinja2.Environment()
-    sql = env.from_string(SQL.read_text()).render(
-        config=lambda **_: "", ref=lambda name: name,
-        var=lambda name: {"max_invalid_share": p0, "coverage_alpha": alpha}[name])
-    rows = con.execute(f"select distinct n_answers, n_invalid from ({sql})").fetchall()
-    return {(int(n), int(x)) for n, x in rows}
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)  # no var(): the thresholds are the study's
+    sql = env.from_string(SQL.read_text()).render(config=lambda **_: "", ref=lambda name: name)
+    return con.execute(f"select distinct study, n_answers, n_invalid from ({sql})").fetchall()
+
+
+def failing_groups(p0: float, alpha: float, n_max: int = N_MAX) -> set[tuple[int, int]]:
+    """(n answers, x invalid) of every group the test's own SQL fails, for n in 1..n_max."""
+    return {(int(n), int(x)) for _, n, x in failing_rows({"s": (p0, alpha)}, n_max)}
 
 
 @pytest.mark.parametrize("p0, alpha", [(0.05, 0.001), (0.05, 0.05), (0.2, 0.01), (0.01, 0.001)])
@@ -63,3 +70,16 @@ def test_the_shipped_setting_passes_small_counts_and_catches_a_real_excess():
 def test_no_invalid_answer_allowed_and_no_limit():
     assert failing_groups(0.0, 0.001, n_max=20) == {(n, x) for n in range(1, 21) for x in range(1, n + 1)}
     assert failing_groups(1.0, 0.001, n_max=20) == set()
+
+
+def test_each_study_is_judged_by_its_own_thresholds():
+    """Two studies with the same answers: the one whose experiment file allows more invalid answers
+    (checks: max_invalid_share) passes groups the other fails, and each study's failures are
+    exactly those of the rule run on that study alone."""
+    rows = failing_rows({"strict": (0.05, 0.001), "loose": (0.2, 0.001), "sure": (0.05, 1e-9)}, n_max=60)
+    by_study = {s: {(int(n), int(x)) for t, n, x in rows if t == s} for s in ("strict", "loose", "sure")}
+    assert by_study["strict"] == failing_groups(0.05, 0.001, n_max=60)
+    assert by_study["loose"] == failing_groups(0.2, 0.001, n_max=60)
+    assert by_study["sure"] == failing_groups(0.05, 1e-9, n_max=60)
+    assert by_study["loose"] < by_study["strict"] and by_study["sure"] < by_study["strict"]
+    assert (28, 8) in by_study["strict"] and (28, 8) not in by_study["loose"]
