@@ -520,3 +520,30 @@ def docs(db_path: str | Path, out_dir: str | Path, quiet: bool = True, out: Text
         print(f"dbt docs: {out_dir / 'static_index.html'} (opens offline; "
               f"or serve the folder: python -m http.server -d {out_dir})", file=out or sys.stderr)
     return rc
+
+
+def failing_checks(db_or_con: Any, study: str | None = None) -> dict[str, list[tuple[str, str, int | None]]] | None:
+    """The checks of the latest build that did not pass, by study: [(test, status, failing_rows)].
+
+    None when the database has no ``main.build_checks`` (never built by this release). A reader
+    (the report) flags a study listed here: its marts are built, but a data test failed on them,
+    or (status error/skipped) a model could not be built and its mart was dropped."""
+    from collector import store
+
+    con = store.connect(db_or_con, read_only=True) if isinstance(db_or_con, (str, Path)) else db_or_con
+    try:
+        schema, table = BUILD_CHECKS.split(".")
+        found = con.execute("select count(*) from information_schema.tables where table_schema = ? "
+                            "and table_name = ?", [schema, table]).fetchone()[0]
+        if not found:
+            return None
+        rows = con.execute(f"select study, test, status, failing_rows from {BUILD_CHECKS} "
+                           f"where status not in ('pass', 'warn') {'and study = ?' if study else ''} "
+                           f"order by study, test", [study] if study else []).fetchall()
+    finally:
+        if con is not db_or_con:
+            con.close()
+    out: dict[str, list[tuple[str, str, int | None]]] = {}
+    for s, test, status, n in rows:
+        out.setdefault(s, []).append((test, status, n))
+    return out

@@ -2,7 +2,7 @@
 -- (answer_status_counts) relies on to count responses without a distinct count over a million
 -- ids: a refusal or invalid answer is exactly one row with no position; a mapped answer has
 -- positions 1..n (with the unique (response_id, position) test on answers: each once), so
--- exactly one row with position 1.
+-- exactly one row with position 1. Rows name their study (aligned build judges each test per study).
 with
 
 answers as (
@@ -14,6 +14,7 @@ answers as (
 per_response as (
 
     select
+        study,
         response_id,
         count(*) as n_rows,
         count(position) as n_positions,
@@ -21,7 +22,7 @@ per_response as (
         max(position) as last_position
 
     from answers
-    group by response_id
+    group by study, response_id
 
 )
 

@@ -38,9 +38,9 @@ final as (
         studies.study,
 
         -- measures
-        coalesce(latest.max_invalid_share, cast({{ var('max_invalid_share') }} as {{ dbt.type_float() }}))
+        coalesce(latest.max_invalid_share, cast({{ var('max_invalid_share') }} as double))
             as max_invalid_share,
-        coalesce(latest.coverage_alpha, cast({{ var('coverage_alpha') }} as {{ dbt.type_float() }}))
+        coalesce(latest.coverage_alpha, cast({{ var('coverage_alpha') }} as double))
             as coverage_alpha,
         coalesce(latest.max_invalid_share is not null or latest.coverage_alpha is not null, false) as is_declared
 

@@ -15,8 +15,8 @@ renamed as (
         study,
 
         -- measures
-        cast(max_invalid_share as {{ dbt.type_float() }}) as max_invalid_share,
-        cast(coverage_alpha as {{ dbt.type_float() }}) as coverage_alpha,
+        cast(max_invalid_share as double) as max_invalid_share,
+        cast(coverage_alpha as double) as coverage_alpha,
 
         -- timestamps
         recorded_at
