@@ -117,7 +117,8 @@ def test_suite_covers_the_brief(clean_run):
         ("raw_responses_ok", "expect_column_values_to_match_regex", "response_text"),
         ("answers", "expect_column_values_to_be_in_set", "status"),
         ("answers", "expect_column_values_to_be_in_set", "match_method"),
-        ("answers", "expect_column_pair_values_to_be_in_set", "item, choice"),
+        ("answers", "expect_column_values_to_be_in_set", "item_choice"),
+        ("raw_responses", "expect_column_values_to_be_in_set", "task_setting"),
         ("answers_coverage", "expect_column_values_to_be_in_set", "status"),
     ]:
         assert want in got, want
@@ -230,9 +231,9 @@ def test_corrupted_answers_mart_fails_through_the_cli(db_copy, tmp_path):
                            str(tmp_path / "v")], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
-    banana = _fails(lines, "answers", "item, choice",
-                    "expect_column_pair_values_to_be_in_set where study == 'are_we_aligned'")
-    assert "('t1', 'banana') x1" in banana
+    banana = _fails(lines, "answers", "item_choice",
+                    "expect_column_values_to_be_in_set where study == 'are_we_aligned'")
+    assert '["t1","banana"] x1' in banana
     assert "telepathy" in _fails(lines, "answers", "match_method", "expect_column_values_to_be_in_set")
     assert (tmp_path / "v" / DOCS_DIR / "index.html").exists()
 
