@@ -312,6 +312,28 @@ def _record_checks(con: Any, checks: list[Check], built_at: Any) -> None:
         raise
 
 
+def _read_json(path: Path) -> Any:
+    import json
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _merge_run_results(path: Path, first: Any) -> None:
+    """One run_results.json for the whole build, as a single ``dbt build`` would leave: the first
+    invocation's nodes (seeds, unit tests, models), then the data tests'."""
+    import json
+
+    second = _read_json(path)
+    if not isinstance(first, dict) or not isinstance(second, dict):
+        return
+    merged = {**second, "results": [*(first.get("results") or []), *(second.get("results") or [])],
+              "elapsed_time": (first.get("elapsed_time") or 0) + (second.get("elapsed_time") or 0)}
+    path.write_text(json.dumps(merged), encoding="utf-8")
+
+
 def _drop_unbuilt(con: Any, model_results: list[Any]) -> list[str]:
     """Drop the relation of every model that failed or was skipped, so no reader meets an old
     table as if it were current (a mart of the previous build); returns their names."""
@@ -434,7 +456,9 @@ def build(db_path: str | Path, select: str | None = None, quiet: bool = False, t
     studies = _check_database(db_path)
     check_study(study, studies, db_path)
     db_path = db_path.resolve()
-    common = [*_paths(db_path, target_path, log_path)]
+    paths = _paths(db_path, target_path, log_path)
+    results_file = Path(paths[1]) / "run_results.json"
+    common = [*paths]
     if select:
         common += ["--select", select]
     if exclude:
@@ -452,6 +476,7 @@ def build(db_path: str | Path, select: str | None = None, quiet: bool = False, t
         print(f"dbt: {' '.join(str(built.exception).split())[:400]}", file=out)
         return 2
     model_results = list(getattr(built.result, "results", None) or [])
+    first_results = _read_json(results_file)
     con = store.duckdb_connect(db_path)
     try:
         dropped = _drop_unbuilt(con, model_results)
@@ -468,6 +493,7 @@ def build(db_path: str | Path, select: str | None = None, quiet: bool = False, t
         print(f"dbt: {' '.join(str(tested.exception).split())[:400]}", file=out)
         return 2
     test_results = list(getattr(tested.result, "results", None) or [])
+    _merge_run_results(results_file, first_results)
     con = store.duckdb_connect(db_path)
     try:
         checks = judge(test_results, model_results, studies, con)

@@ -32,7 +32,7 @@ import duckdb
 from bench.warehouse import UNGATED, make_db
 from aligned.warehouse import PROJECT_DIR
 
-RAW_TABLES = ["studies", "items", "options", "settings", "models", "runs", "run_ends", "responses"]
+RAW_TABLES = ["studies", "items", "options", "settings", "models", "runs", "run_ends", "responses", "study_checks"]
 #: the SQL models: dbt-spark's session method runs no Python model (it submits them to a
 #: Databricks cluster), and no SQL model needs one. `--exclude config.language:python` excluded
 #: nothing here (dbt 1.11), so the Python models are excluded by name (every .py model file).

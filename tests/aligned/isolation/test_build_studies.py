@@ -5,6 +5,7 @@ its mapping-coverage test fails; `lenient` has broken's answers but its experime
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -68,7 +69,11 @@ def test_a_failing_study_is_named_and_stops_no_other_study(built):
 
 
 def test_build_checks_record_each_study(built):
-    db, _, _, _ = built
+    db, work, _, _ = built
+    # dbt's run_results.json holds both invocations, as one `dbt build` would (bench/ reads it)
+    ids = [r["unique_id"] for r in json.loads((work / "target" / "run_results.json").read_text())["results"]]
+    assert {i.split(".")[0] for i in ids} >= {"model", "test", "seed", "unit_test"}
+    assert "model.aligned.selection_shares" in ids and "test.aligned.assert_mapping_coverage" in ids
     rows = query(db, "select study, test, status, failing_rows, attributed, built_at from main.build_checks")
     by = {(s, t): (st, n, a) for s, t, st, n, a, _ in rows}
     assert len({r[5] for r in rows}) == 1  # one build
