@@ -18,7 +18,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, TextIO
+from typing import Any, Iterable, Iterator, TextIO
 
 from collector.errors import UserError
 
@@ -295,21 +295,48 @@ def judge(test_results: list[Any], model_results: list[Any], studies: list[str],
     return checks
 
 
-def _record_checks(con: Any, checks: list[Check], built_at: Any) -> None:
-    """Replace the rows of every test (and failed model) this build judged; keep the others'."""
+def _record_checks(con: Any, checks: list[Check], built_at: Any, ran: Iterable[str] = ()) -> None:
+    """Replace the rows of every test and model this build ran (``ran``) or judged; keep the
+    others' (a ``--select``ed build). A build that ran also clears an earlier "could not run"."""
     con.execute("begin")
     try:
         con.execute(BUILD_CHECKS_DDL)
-        judged = sorted({c.test for c in checks})
+        judged = sorted({c.test for c in checks} | set(ran))
         if judged:
             con.execute(f"delete from {BUILD_CHECKS} where list_contains(?, test)", [judged])
-        con.executemany(f"insert into {BUILD_CHECKS} values (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [[c.study, c.test, c.resource_type, c.status, c.failing_rows, c.attributed, c.message,
-                          built_at] for c in checks])
+        if ran:
+            con.execute(f"delete from {BUILD_CHECKS} where resource_type = 'build'")
+        if checks:
+            con.executemany(f"insert into {BUILD_CHECKS} values (?, ?, ?, ?, ?, ?, ?, ?)",
+                            [[c.study, c.test, c.resource_type, c.status, c.failing_rows, c.attributed,
+                              c.message, built_at] for c in checks])
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
+
+
+def _could_not_run(exception: BaseException, db_path: Path, studies: list[str], out: TextIO) -> int:
+    """dbt did not run (a project that does not compile, a lock never freed): say so, and record
+    it for every study, so no reader takes the previous build's marts for this one's."""
+    from datetime import datetime, timezone
+
+    from collector import store
+
+    message = " ".join(str(exception).split())[:400]
+    print(f"dbt: {message}", file=out)
+    try:
+        con = store.duckdb_connect(db_path)
+    except Exception:  # noqa: BLE001 - the file itself is the problem; the line above says what
+        return 2
+    try:
+        _record_checks(con, [Check(s, "dbt", "build", "error", None, False, message[:300]) for s in studies],
+                       datetime.now(timezone.utc).replace(tzinfo=None))
+    except Exception:  # noqa: BLE001 - best effort; exit 2 says the build did not run
+        pass
+    finally:
+        con.close()
+    return 2
 
 
 def _read_json(path: Path) -> Any:
@@ -473,8 +500,7 @@ def build(db_path: str | Path, select: str | None = None, quiet: bool = False, t
 
     built = _run_dbt(["build", *common, "--exclude-resource-type", "test"], db_path, quiet, out)
     if built.exception is not None:
-        print(f"dbt: {' '.join(str(built.exception).split())[:400]}", file=out)
-        return 2
+        return _could_not_run(built.exception, db_path, studies, out)
     model_results = list(getattr(built.result, "results", None) or [])
     first_results = _read_json(results_file)
     con = store.duckdb_connect(db_path)
@@ -490,14 +516,14 @@ def build(db_path: str | Path, select: str | None = None, quiet: bool = False, t
 
     tested = _run_dbt(["test", *common, "--exclude-resource-type", "unit_test"], db_path, quiet, out)
     if tested.exception is not None:
-        print(f"dbt: {' '.join(str(tested.exception).split())[:400]}", file=out)
-        return 2
+        return _could_not_run(tested.exception, db_path, studies, out)
     test_results = list(getattr(tested.result, "results", None) or [])
     _merge_run_results(results_file, first_results)
     con = store.duckdb_connect(db_path)
     try:
         checks = judge(test_results, model_results, studies, con)
-        _record_checks(con, checks, datetime.now(timezone.utc).replace(tzinfo=None))
+        ran = {getattr(getattr(r, "node", None), "name", "") for r in model_results + test_results}
+        _record_checks(con, checks, datetime.now(timezone.utc).replace(tzinfo=None), ran - {""})
     except duckdb.Error as exc:
         print(f"build_checks: could not record the checks ({' '.join(str(exc).split())[:200]})", file=out)
         return 2

@@ -79,6 +79,24 @@ def test_a_model_that_did_not_build_is_dropped_and_flags_every_study(tmp_path):
                                              for s in STUDIES}
     assert warehouse.failing_checks(con, "beta") == {"beta": [("old_mart", "error", None),
                                                               ("old_view", "skipped", None)]}
+    # the next build that runs old_mart clears its row; old_view (not run: a --select) stays flagged
+    warehouse._record_checks(con, [], "2026-01-02 00:00:00", ran={"old_mart"})
+    assert warehouse.failing_checks(con, "beta") == {"beta": [("old_view", "skipped", None)]}
+
+
+def test_a_build_that_could_not_run_flags_every_study_until_one_runs(tmp_path):
+    import io
+    db = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(db))
+    warehouse._record_checks(con, warehouse.judge([_test("ok", "pass")], [], STUDIES, con), "2026-01-01")
+    con.close()
+    out = io.StringIO()
+    assert warehouse._could_not_run(RuntimeError("Compilation Error in model x"), db, STUDIES, out) == 2
+    assert out.getvalue() == "dbt: Compilation Error in model x\n"
+    assert warehouse.failing_checks(db) == {s: [("dbt", "error", None)] for s in STUDIES}
+    con = duckdb.connect(str(db))
+    warehouse._record_checks(con, [], "2026-01-02", ran={"ok"})
+    assert warehouse.failing_checks(con) == {}
 
 
 @pytest.mark.parametrize("study, known", [("nope", ["a", "b"]), ("x", [])])
