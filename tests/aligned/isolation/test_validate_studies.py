@@ -32,8 +32,8 @@ def _study(name: str, checks: Checks | None = None) -> Design:
 
 
 def make_studies_db(path: Path, studies: dict[str, tuple[Design, float]]) -> Path:
-    """Record each design with model m1 and one answer per request; ``invalid`` share of each
-    study's t1 answers (by replicate order) is invalid in the hand-written answers mart."""
+    """Record each design with model m1 and one answer per request; the given share of each
+    study's answers of every task is invalid in the hand-written answers mart."""
     con = store.connect(path)
     try:
         store.init_schema(con)
@@ -41,7 +41,7 @@ def make_studies_db(path: Path, studies: dict[str, tuple[Design, float]]) -> Pat
             store.record_design(con, design, [{"model": "m1", "provider": "simulated"}])
             store.insert_responses(con, [response_row(design, "m1", r.item.item, r.setting.setting, r.replicate, "x")
                                          for r in iter_plan(design, ["m1"], 1)])
-        invalid_t1 = " union all ".join(f"select '{s}' as study, {share} as share" for s, (_, share) in studies.items())
+        invalid = " union all ".join(f"select '{s}' as study, {share} as share" for s, (_, share) in studies.items())
         con.execute(f"""
             create table main.answers as
             with numbered as (
@@ -59,8 +59,8 @@ def make_studies_db(path: Path, studies: dict[str, tuple[Design, float]]) -> Pat
                    case when bad then 'invalid' else 'exact' end as match_method,
                    case when bad then 'invalid' else 'mapped' end as status,
                    case when bad then 'no option matched' end as invalid_reason
-            from (select numbered.*, (task = 't1' and n <= n_task * t.share) as bad
-                  from numbered join ({invalid_t1}) t using (study)) as numbered
+            from (select numbered.*, (n <= n_task * t.share) as bad
+                  from numbered join ({invalid}) t using (study)) as numbered
             join first_option using (study, item)
         """)
     finally:
@@ -114,13 +114,14 @@ def test_unknown_study_is_one_line_listing_the_known_ones(clean_db, tmp_path):
 
 
 def test_each_study_is_held_to_its_own_max_invalid_share(tmp_path):
-    # the same answers, 50% of t1 invalid, in two studies: one allows 60% (checks:), one the default
+    # the same answers, half of them invalid, in two studies: one allows 60% (checks:), one the default
     db = make_studies_db(tmp_path / "thresholds.duckdb", {
         "lenient": (_study("lenient", Checks(max_invalid_share=0.6)), 0.5),
         "strict": (_study("strict"), 0.5)})
     con = duckdb.connect(str(db))  # and a wrong pair in each study, named with its study
     con.execute("update main.answers set choice = 'banana' where response_id = "
-                "(select min(response_id) from main.answers where study = 'strict' and task = 't2')")
+                "(select max(response_id) from main.answers where study = 'strict' and task = 't2' and "
+                "status = 'mapped')")
     con.execute("update raw.responses set setting = 'sideways' where response_id = "
                 "(select min(response_id) from raw.responses where study = 'lenient' and task = 't2')")
     con.close()
