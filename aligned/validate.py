@@ -215,8 +215,8 @@ def study_thresholds(con) -> dict[str, float]:
     studies = [r[0] for r in con.execute("select distinct study from raw.studies").fetchall()]
     if ("raw", "study_checks") not in _tables(con):  # a file no writer has migrated since
         return {s: default for s in studies}
-    return {s: float(v) for s, v in con.execute(f"select study, max_invalid_share from ({model_sql('int_study_checks')})"
-                                                ).fetchall()}
+    declared = dict(con.execute(f"select study, max_invalid_share from ({model_sql('int_study_checks')})").fetchall())
+    return {s: default if declared.get(s) is None else float(declared[s]) for s in studies}
 
 
 def read_reference(con, study: str | None = None) -> Reference:

@@ -52,11 +52,11 @@ counted as (
         response_status.n_invalid,
         response_status.invalid_share,
         cast(response_status.n_invalid as double) / response_status.n_ok as q,
-        study_checks.max_invalid_share as p0,
-        study_checks.coverage_alpha
+        coalesce(study_checks.max_invalid_share, cast({{ var('max_invalid_share') }} as double)) as p0,
+        coalesce(study_checks.coverage_alpha, cast({{ var('coverage_alpha') }} as double)) as coverage_alpha
 
     from response_status
-    inner join study_checks
+    left join study_checks
         on study_checks.study = response_status.study
     where response_status.n_ok > 0
 

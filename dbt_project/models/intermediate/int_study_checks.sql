@@ -1,6 +1,7 @@
--- One row per study: the thresholds of its data tests. The study's latest declared row
--- (the experiment file's `checks:`), else the warehouse defaults (dbt vars); a threshold the
--- file leaves out is the default too.
+-- One row per study: the thresholds its experiment file declares (`checks:`, its latest row of
+-- raw.study_checks). Null = the warehouse default, the dbt var of the same name: the readers
+-- (assert_mapping_coverage, aligned validate) fill it in when they run, so `--vars` still moves
+-- the default of a test run on its own.
 with
 
 studies as (
@@ -38,10 +39,8 @@ final as (
         studies.study,
 
         -- measures
-        coalesce(latest.max_invalid_share, cast({{ var('max_invalid_share') }} as double))
-            as max_invalid_share,
-        coalesce(latest.coverage_alpha, cast({{ var('coverage_alpha') }} as double))
-            as coverage_alpha,
+        latest.max_invalid_share,
+        latest.coverage_alpha,
         coalesce(latest.max_invalid_share is not null or latest.coverage_alpha is not null, false) as is_declared
 
     from studies

@@ -40,16 +40,10 @@ def test_changes_append_a_row_and_the_latest_is_current(tmp_path: Path):
     assert _checks(con) == [("s", 0.2, None), ("s", 0.3, 0.01), ("s", None, None)]
     assert con.execute("select count(*) from raw.studies where study = 's'").fetchone() == (1,)
     current = con.execute(f"select * from ({model_sql('int_study_checks')}) order by study").fetchall()
-    assert current == [("plain", 0.05, 0.001, False), ("s", 0.05, 0.001, False)]
+    assert current == [("plain", None, None, False), ("s", None, None, False)]  # null: the default
     store.record_design(con, _design(coverage_alpha=0.05), models)
     current = con.execute(f"select * from ({model_sql('int_study_checks')}) where study = 's'").fetchall()
-    assert current == [("s", 0.05, 0.05, True)]
-    con.close()
-
-
-def test_the_defaults_are_the_dbt_vars():
-    sql = model_sql("int_study_checks", {"max_invalid_share": 0.5, "coverage_alpha": 0.2})
-    assert "cast(0.5 as double)" in sql and "cast(0.2 as double)" in sql
+    assert current == [("s", None, 0.05, True)]
 
 
 @pytest.mark.parametrize("block, message", [

@@ -15,13 +15,17 @@ SQL = Path(__file__).resolve().parents[3] / "data-tests" / "assert_mapping_cover
 N_MAX = 400
 
 
-def failing_rows(thresholds: dict[str, tuple[float, float]], n_max: int = N_MAX) -> list[tuple]:
+def failing_rows(thresholds: dict[str, tuple[float | None, float | None]], n_max: int = N_MAX,
+                 defaults: tuple[float, float] = (0.05, 0.001)) -> list[tuple]:
     """(study, n answers, x invalid) of every group the test's own SQL fails, for n in 1..n_max,
     with the same grid of groups in each study and each study's (max_invalid_share, coverage_alpha)
-    given as int_study_checks holds them."""
+    given as int_study_checks holds them (None: not declared, the dbt vars ``defaults`` apply)."""
     con = duckdb.connect()
-    studies = " union all ".join(f"select '{s}' as study, {p0} as max_invalid_share, {alpha} as coverage_alpha"
-                                 for s, (p0, alpha) in thresholds.items())
+    def num(v: float | None) -> str:
+        return "cast(null as double)" if v is None else repr(v)
+
+    studies = " union all ".join(f"select '{s}' as study, {num(p0)} as max_invalid_share, "
+                                 f"{num(alpha)} as coverage_alpha" for s, (p0, alpha) in thresholds.items())
     con.execute(f"create table int_study_checks as {studies}")
     con.execute(f"""create table response_status as
         select study, 'm' || n || '-' || x as model, 't' as task, n as n_ok, x as n_invalid,
@@ -31,8 +35,10 @@ def failing_rows(thresholds: dict[str, tuple[float, float]], n_max: int = N_MAX)
         select study, model, task, 'no option matched' as invalid_reason, 'It depends.' as raw_text,
                model as response_id
         from response_status where n_invalid > 0""")
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined)  # no var(): the thresholds are the study's
-    sql = env.from_string(SQL.read_text()).render(config=lambda **_: "", ref=lambda name: name)
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    sql = env.from_string(SQL.read_text()).render(
+        config=lambda **_: "", ref=lambda name: name,
+        var=lambda name: dict(zip(("max_invalid_share", "coverage_alpha"), defaults))[name])
     return con.execute(f"select distinct study, n_answers, n_invalid from ({sql})").fetchall()
 
 
@@ -76,7 +82,8 @@ def test_each_study_is_judged_by_its_own_thresholds():
     """Two studies with the same answers: the one whose experiment file allows more invalid answers
     (checks: max_invalid_share) passes groups the other fails, and each study's failures are
     exactly those of the rule run on that study alone."""
-    rows = failing_rows({"strict": (0.05, 0.001), "loose": (0.2, 0.001), "sure": (0.05, 1e-9)}, n_max=60)
+    # "strict" declares nothing: the dbt vars (the defaults) hold; "sure" declares only coverage_alpha
+    rows = failing_rows({"strict": (None, None), "loose": (0.2, 0.001), "sure": (None, 1e-9)}, n_max=60)
     by_study = {s: {(int(n), int(x)) for t, n, x in rows if t == s} for s in ("strict", "loose", "sure")}
     assert by_study["strict"] == failing_groups(0.05, 0.001, n_max=60)
     assert by_study["loose"] == failing_groups(0.2, 0.001, n_max=60)
