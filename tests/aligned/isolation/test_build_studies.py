@@ -128,3 +128,15 @@ def test_validate_holds_each_study_to_its_own_threshold(built, tmp_path):
     assert coverage and all(ln.startswith("FAIL answers_coverage: status expect_column_values_to_be_in_set where "
                                           "study == 'broken' and model == 'm1'") for ln in coverage), lines
     assert not any("lenient" in ln or "clean" in ln for ln in lines if ln.startswith("FAIL answers"))
+
+
+def test_the_report_flags_only_the_failing_study(built, tmp_path):
+    import html
+
+    from aligned.report import write_report
+
+    db, _, _, _ = built
+    pages = {s: html.unescape(write_report(db, tmp_path / s, study=s).read_text(encoding="utf-8"))
+             for s in ("broken", "clean")}
+    assert "data test(s) of study broken failing (assert_mapping_coverage)" in pages["broken"]
+    assert "failing (" not in pages["clean"] and "assert_mapping_coverage" not in pages["clean"]
