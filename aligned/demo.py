@@ -92,7 +92,9 @@ def _finish(result, db_path: Path, out: Path, console: Console, build: bool, rep
         from aligned.warehouse import build as dbt_build
         console.print("building the warehouse (dbt build) ...")
         rc = dbt_build(db_path, quiet=True, dbt_vars=dbt_vars)
-        if rc != 0:
+        if rc == 1:  # a data test failed: every study's marts are built, and the report flags the study
+            console.print("[red]dbt build: failing checks[/red] (see the lines above); the report flags them")
+        elif rc != 0:
             console.print("[red]dbt build failed[/red]; see the lines above")
             return rc
     if report:
