@@ -278,9 +278,10 @@ HOLDER = textwrap.dedent("""
 """)
 
 
-def test_locked_database_one_line_exit_3(db_copy, tmp_path):
+def test_locked_database_one_line_exit_3(db_copy, tmp_path, monkeypatch):
     # the holder's command line reads like the collector's (`... aligned.cli collect`), so the
     # message can say which command holds the file
+    monkeypatch.setenv("ALIGNED_LOCK_WAIT_S", "0.5")  # the holder never lets go: wait 0.5 s, not 10 s, each
     holder = subprocess.Popen([PYTHON, "-c", HOLDER, str(db_copy), "aligned.cli", "collect"],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:

@@ -6,8 +6,6 @@ change:  .venv/bin/python -m tests.aligned.warehouse.marts_snapshot
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.aligned.warehouse import marts_snapshot as snap
@@ -35,10 +33,11 @@ def test_differences_name_the_mart_column_and_cell():
     assert snap.differences(expected, changed) == ["m row 1 column x: '0.26' != snapshot '0.25'"]
 
 
-def test_every_snapshotted_mart_is_unchanged(tmp_path: Path):
+def test_every_snapshotted_mart_is_unchanged(release_built):
     expected = snap.read_snapshot()
     assert expected, f"no snapshot in {snap.SNAPSHOT_DIR}"
-    actual = snap.read_marts(snap.build_fixture_copy(tmp_path))
+    # the fixture built as build_fixture_copy builds it, once for the session (tests/conftest.py)
+    actual = snap.read_marts(release_built.db)
     diffs = snap.differences(expected, actual)
     assert not diffs, "marts differ from the snapshot (if intended, rewrite it: python -m " \
                       "tests.aligned.warehouse.marts_snapshot):\n" + "\n".join(diffs)
