@@ -27,15 +27,15 @@ demo: $(STAMP)
 demo-real: $(STAMP)
 	$(BIN)/aligned demo --real --replicates 1
 
-# Two passes, each printing its 15 slowest tests: the suite on $(TEST_WORKERS) workers (pytest-xdist;
-# tests sharing a built database stay on one worker), then the timing-sensitive tests alone (the
+# Two passes, each printing its 15 slowest tests: the suite on $(TEST_WORKERS) workers (pytest-xdist,
+# a test file per worker at a time), then the timing-sensitive tests alone (the
 # `serial` ones, listed in tests/conftest.py). Fails if either pass fails or finds no tests.
 TEST_WORKERS ?= 2
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider --durations=15
 test: $(STAMP)
 	@echo "make test: the suite on $(TEST_WORKERS) workers, then the timing-sensitive tests alone"; \
 	status=0; \
-	$(PYTEST) -n $(TEST_WORKERS) --dist loadgroup -m "not serial" || status=$$?; \
+	$(PYTEST) -n $(TEST_WORKERS) --dist loadfile -m "not serial" || status=$$?; \
 	echo "make test: the timing-sensitive tests (tests/conftest.py SERIAL), alone"; \
 	$(PYTEST) -m serial || { s=$$?; [ $$status -ne 0 ] || status=$$s; }; \
 	exit $$status

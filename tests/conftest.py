@@ -1,24 +1,28 @@
 """Suite-wide fixtures and the two passes of `make test`.
 
-Built databases that several test files need are built once per session (per pytest-xdist worker)
-and shared: ``release_built`` (the 0.1.0 fixture study, built as `aligned build` builds it) and
+Built databases that several test files need are built once per session and shared:
+``release_built`` (the 0.1.0 fixture study, built as `aligned build` builds it) and
 ``demo_built(n)`` / ``demo_db`` (`aligned demo --replicates n`: collected from the simulated panel
-and built). They are templates: read them (DuckDB read-only) or copy them (``Built.copy``); a test
-that writes to its database takes a copy. A new test that needs a `dbt build` of a study of that
-kind should use one of these rather than build its own.
+and built). Under pytest-xdist the first worker to need one builds it, under a file lock, in the
+session's temp folder that the workers share; the others wait for it and reuse it. They are
+templates: read them (DuckDB read-only) or copy them (``Built.copy``); a test that writes to its
+database takes a copy. A new test that needs a `dbt build` of a study of that kind should use one
+of these rather than build its own.
 
-`make test` runs the suite in two passes (see the Makefile):
+`make test` runs the suite in two passes (see the Makefile and docs/testing.md):
 
-1. everything not marked ``serial``, on two pytest-xdist workers with ``--dist loadgroup``. Tests
-   that share an expensive fixture are put in one xdist group here, so that the fixture is built
-   on one worker only: the users of each shared session build above, and the tests of a module
-   that has a module-scoped fixture (a module's own build, server or database).
+1. everything not marked ``serial``, on two pytest-xdist workers with ``--dist loadfile`` (the
+   tests of a file stay on one worker, so a module-scoped fixture is built once);
 2. the tests listed in :data:`SERIAL`, alone: they measure time, kill or interrupt processes at
    chosen moments, or run llama.cpp, and must not share the two cores with another worker.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import io
+import json
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,18 +65,39 @@ class Built:
         return dst
 
 
+def _shared(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], Built]) -> Built:
+    """``build(folder)`` run once per session: by the first xdist worker that asks, under a lock,
+    in the session's folder shared by the workers; later callers (any worker) get its result."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # basetemp is <session>/popen-gwN: the session's folder is shared
+    folder = root / "shared" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even on an error
+        done = folder / "built.json"
+        if done.exists():
+            d = json.loads(done.read_text())
+            return Built(Path(d["db"]), d["code"], d["log"])
+        built = build(folder)
+        done.write_text(json.dumps({"db": str(built.db), "code": built.code, "log": built.log}))
+        return built
+
+
 @pytest.fixture(scope="session")
 def release_built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """tests/fixtures/release-0.1.0.duckdb (a file of release 0.1.0: raw answers, never migrated),
     copied and built by `aligned build`'s code with the project's own settings."""
     from aligned import warehouse
 
-    work = tmp_path_factory.mktemp("release_built")
-    db = work / "fixture.duckdb"
-    shutil.copyfile(RELEASE_FIXTURE, db)
-    out = io.StringIO()
-    code = warehouse.build(db, quiet=True, target_path=work / "target", log_path=work / "logs", out=out)
-    return Built(db, code, out.getvalue())
+    def build(work: Path) -> Built:
+        db = work / "fixture.duckdb"
+        shutil.copyfile(RELEASE_FIXTURE, db)
+        out = io.StringIO()
+        code = warehouse.build(db, quiet=True, target_path=work / "target", log_path=work / "logs", out=out)
+        return Built(db, code, out.getvalue())
+
+    return _shared(tmp_path_factory, "release_built", build)
 
 
 @pytest.fixture(scope="session")
@@ -83,17 +108,15 @@ def demo_built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], Buil
 
     from aligned.demo import run_demo
 
-    done: dict[int, Built] = {}
-
-    def get(replicates: int) -> Built:
-        if replicates not in done:
-            db = tmp_path_factory.mktemp(f"demo_{replicates}") / "demo.duckdb"
-            console = Console(file=io.StringIO(), width=200)
+    def build(replicates: int, work: Path) -> Built:
+        db = work / "demo.duckdb"
+        console = Console(file=io.StringIO(), width=200)
+        out = io.StringIO()  # dbt's one-line failures (run_demo's build prints them to stdout)
+        with contextlib.redirect_stdout(out):
             code = run_demo(db, replicates=replicates, progress=False, console=console, report=False)
-            done[replicates] = Built(db, code, console.file.getvalue())
-        return done[replicates]
+        return Built(db, code, console.file.getvalue() + out.getvalue())
 
-    return get
+    return lambda replicates: _shared(tmp_path_factory, f"demo_{replicates}", lambda work: build(replicates, work))
 
 
 @pytest.fixture(scope="session")
@@ -115,26 +138,7 @@ def _is_serial(nodeid: str) -> str | None:
     return None
 
 
-def _groups(item: pytest.Item) -> set[str]:
-    """The shared expensive fixtures ``item`` uses, as xdist group names."""
-    names = set(getattr(item, "fixturenames", ()))
-    out = set()
-    if "release_built" in names:
-        out.add("release_built")
-    if "demo_db" in names:
-        out.add(f"demo_{DEMO_REPLICATES}")
-    elif "demo_built" in names:
-        n = getattr(item, "callspec", None) and item.callspec.params.get("replicates")
-        out.add(f"demo_{n or 'any'}")
-    info = getattr(item, "_fixtureinfo", None)
-    for name in names:
-        defs = info.name2fixturedefs.get(name) if info else None
-        if defs and defs[-1].scope == "module":
-            out.add(item.nodeid.split("::")[0])
-    return out
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups and before -m deselects
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     used = set()
     for item in items:
@@ -147,19 +151,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if stale and not any("::" in arg for arg in config.args):  # whole files were collected: a test renamed?
         raise pytest.UsageError(f"tests/conftest.py: SERIAL names tests that do not exist: {', '.join(stale)}")
 
-    # one xdist group per connected set of tests sharing an expensive fixture
-    parent: dict[str, str] = {}
-
-    def find(g: str) -> str:
-        while parent.setdefault(g, g) != g:
-            g = parent[g]
-        return g
-
-    per_item = [_groups(item) for item in items]
-    for gs in per_item:
-        first, *rest = sorted(gs) or [None]
-        for g in rest:
-            parent[find(g)] = find(first)
-    for item, gs in zip(items, per_item):
-        if gs:
-            item.add_marker(pytest.mark.xdist_group(find(min(gs)).replace("/", "_")))
