@@ -30,8 +30,6 @@ from typing import Callable
 
 import pytest
 
-TESTS = Path(__file__).resolve().parent
-RELEASE_FIXTURE = TESTS / "fixtures" / "release-0.1.0.duckdb"
 #: the replicates of the demo database most tests share (``demo_db``)
 DEMO_REPLICATES = 2
 
@@ -86,15 +84,14 @@ def _shared(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable
 
 @pytest.fixture(scope="session")
 def release_built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """tests/fixtures/release-0.1.0.duckdb (a file of release 0.1.0: raw answers, never migrated),
-    copied and built by `aligned build`'s code with the project's own settings."""
-    from aligned import warehouse
+    """tests/fixtures/release-0.1.0.duckdb built as the marts snapshot builds it
+    (tests/aligned/warehouse/marts_snapshot.py: a copy, the shipped study's reference recorded, then
+    `aligned build`'s code with the project's own settings)."""
+    from tests.aligned.warehouse import marts_snapshot
 
     def build(work: Path) -> Built:
-        db = work / "fixture.duckdb"
-        shutil.copyfile(RELEASE_FIXTURE, db)
         out = io.StringIO()
-        code = warehouse.build(db, quiet=True, target_path=work / "target", log_path=work / "logs", out=out)
+        db, code = marts_snapshot.build_fixture(work, out)
         return Built(db, code, out.getvalue())
 
     return _shared(tmp_path_factory, "release_built", build)

@@ -22,7 +22,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, TextIO
 
 import duckdb
 
@@ -70,6 +70,11 @@ def build_fixture_copy(work: Path) -> Path:
 
     The build's exit code is not checked: a failing data test (e.g. mapping coverage) still
     leaves the marts built, and the marts are what the snapshot is about."""
+    return build_fixture(work, sys.stderr)[0]
+
+
+def build_fixture(work: Path, out: TextIO) -> tuple[Path, int]:
+    """:func:`build_fixture_copy` with the build's output to ``out``; returns (path, exit code)."""
     from aligned import warehouse
     from collector.config import load_experiment
     from collector.reference import record_for_database
@@ -78,8 +83,8 @@ def build_fixture_copy(work: Path) -> Path:
     shutil.copyfile(FIXTURE, db)
     # the shipped study's human reference, as `aligned reference experiments/are_we_aligned.yaml` records it
     record_for_database(load_experiment(), db)
-    warehouse.build(db, quiet=True, target_path=work / "target", log_path=work / "logs", out=sys.stderr)
-    return db
+    code = warehouse.build(db, quiet=True, target_path=work / "target", log_path=work / "logs", out=out)
+    return db, code
 
 
 def write_snapshot(marts: dict[str, tuple[list[str], list[list[str]]]], folder: Path = SNAPSHOT_DIR) -> None:
