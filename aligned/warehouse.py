@@ -241,6 +241,41 @@ def _rows_of(con: Any, node: Any) -> tuple[list[str], list[tuple]] | None:
     return None
 
 
+#: dbt's generic column tests whose failing rows name the offending value, not the row: the column
+#: (and, for unique / accepted_values / relationships, the failing values) are looked up again in
+#: the tested model, whose rows carry their study
+_VALUE_TESTS = {"not_null": None, "unique": "unique_field", "accepted_values": "value_field",
+                "relationships": "from_field"}
+
+
+def _rows_by_study(con: Any, node: Any) -> tuple[list[str], list[tuple]] | None:
+    """The tested model's rows behind a failing generic column test (``_VALUE_TESTS``), when the
+    model has a ``study`` column; else None."""
+    import duckdb
+
+    meta = getattr(node, "test_metadata", None)
+    kind, column = getattr(meta, "name", None), getattr(node, "column_name", None)
+    attached = str(getattr(node, "attached_node", None) or "")
+    code = getattr(node, "compiled_code", None)
+    if kind not in _VALUE_TESTS or not column or not attached or not code:
+        return None
+    model = attached.split(".")[-1]
+    found = con.execute("select table_schema from information_schema.columns where table_name = ? "
+                        "and lower(column_name) = 'study'", [model]).fetchall()
+    if len(found) != 1:
+        return None
+    relation = f'"{found[0][0]}"."{model}"'
+    col = column if column.startswith('"') else f'"{column}"'
+    field = _VALUE_TESTS[kind]
+    where = f"{col} is null" if field is None else \
+        f"cast({col} as varchar) in (select cast({field} as varchar) from ({code}) as failing)"
+    try:
+        cur = con.execute(f"select * from {relation} where {where}")
+        return [d[0] for d in cur.description], cur.fetchall()
+    except duckdb.Error:
+        return None
+
+
 def _row_line(names: list[str], row: tuple) -> str:
     cells = ", ".join(f"{n}={' '.join(str(v).split())[:60]!s}" for n, v in zip(names, row) if v is not None)
     return f"    {cells}"[:400]
@@ -274,7 +309,11 @@ def judge(test_results: list[Any], model_results: list[Any], studies: list[str],
             checks += [Check(s, name, kind, "pass", 0, True) for s in studies]
             continue
         found = _rows_of(con, node) if status in ("fail", "warn") else None
+        if found and "study" not in [n.lower() for n in found[0]]:
+            found = _rows_by_study(con, node) or found
         names = [n.lower() for n in found[0]] if found else []
+        if found and "study" in names and any(row[names.index("study")] is None for row in found[1]):
+            names = []  # rows without a study (a null study is itself the failure): every study's
         if not found or "study" not in names:
             rows = [_row_line(found[0], row) for row in found[1][:5]] if found else []
             checks += [Check(s, name, kind, status, failures if status != "error" else None, False,

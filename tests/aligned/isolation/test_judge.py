@@ -108,3 +108,39 @@ def test_unknown_study_names_the_known_ones(tmp_path, study, known):
                               f"{', '.join(known) if known else 'none yet'}")
     assert err.value.exit_code == 2
     warehouse.check_study(None, known, tmp_path)  # no --study: nothing to check
+
+
+def _generic(name: str, kind: str, column: str, model: str, sql: str, failures: int):
+    return NS(status="fail", failures=failures, message="", node=NS(
+        name=name, resource_type="test", relation_name=None, compiled_code=sql, column_name=column,
+        attached_node=f"model.aligned.{model}", test_metadata=NS(name=kind)))
+
+
+def test_generic_column_tests_are_traced_back_to_the_tested_rows():
+    con = duckdb.connect()
+    con.execute("create schema intermediate")
+    con.execute("create table intermediate.int_things as select * from (values "
+                "('alpha', 'k1', 'ok'), ('beta', 'k1', 'ok'), ('beta', 'k2', null), ('gamma', 'k3', 'weird')) "
+                "t(study, key, status)")
+    results = [
+        _generic("unique_key", "unique", "key", "int_things",
+                 "select key as unique_field, count(*) as n_records from intermediate.int_things group by key "
+                 "having count(*) > 1", 1),
+        _generic("not_null_status", "not_null", "status", "int_things",
+                 "select status from intermediate.int_things where status is null", 1),
+        _generic("accepted_status", "accepted_values", "status", "int_things",
+                 "select status as value_field, count(*) as n_records from intermediate.int_things "
+                 "where status not in ('ok') group by status", 1),
+    ]
+    checks = warehouse.judge(results, [], STUDIES, con)
+    got = {(c.test, c.study): (c.status, c.failing_rows, c.attributed) for c in checks}
+    assert got[("unique_key", "alpha")] == got[("unique_key", "beta")] == ("fail", 1, True)
+    assert got[("unique_key", "gamma")] == ("pass", 0, True)
+    assert {s for (t, s), v in got.items() if t == "not_null_status" and v[0] == "fail"} == {"beta"}
+    assert {s for (t, s), v in got.items() if t == "accepted_status" and v[0] == "fail"} == {"gamma"}
+    # a null study is itself what failed: no study to name, so every study is flagged
+    con.execute("insert into intermediate.int_things values (null, 'k9', 'ok')")
+    checks = warehouse.judge([_generic("not_null_study", "not_null", "study", "int_things",
+                                       "select study from intermediate.int_things where study is null", 1)],
+                             [], STUDIES, con)
+    assert [(c.study, c.status, c.attributed) for c in checks] == [(s, "fail", False) for s in STUDIES]
