@@ -241,36 +241,50 @@ def _rows_of(con: Any, node: Any) -> tuple[list[str], list[tuple]] | None:
     return None
 
 
-#: dbt's generic column tests whose failing rows name the offending value, not the row: the column
-#: (and, for unique / accepted_values / relationships, the failing values) are looked up again in
-#: the tested model, whose rows carry their study
+#: generic tests whose failing rows name the offending value(s), not the row: dbt's column tests
+#: (field of the failing rows holding the value; None: the rows where the column is null) and the
+#: project's unique_combination (the failing combinations). The failing values are looked up again
+#: in the tested model, whose rows carry their study.
 _VALUE_TESTS = {"not_null": None, "unique": "unique_field", "accepted_values": "value_field",
-                "relationships": "from_field"}
+                "relationships": "from_field", "unique_combination": "columns"}
+
+
+def _quoted(column: str) -> str:
+    return column if column.startswith('"') else f'"{column}"'
 
 
 def _rows_by_study(con: Any, node: Any) -> tuple[list[str], list[tuple]] | None:
-    """The tested model's rows behind a failing generic column test (``_VALUE_TESTS``), when the
-    model has a ``study`` column; else None."""
+    """The tested model's rows behind a failing generic test of ``_VALUE_TESTS``, when the model
+    has a ``study`` column; else None."""
     import duckdb
 
     meta = getattr(node, "test_metadata", None)
-    kind, column = getattr(meta, "name", None), getattr(node, "column_name", None)
+    kind = getattr(meta, "name", None)
     attached = str(getattr(node, "attached_node", None) or "")
     code = getattr(node, "compiled_code", None)
-    if kind not in _VALUE_TESTS or not column or not attached or not code:
+    if kind not in _VALUE_TESTS or not attached or not code:
         return None
     model = attached.split(".")[-1]
     found = con.execute("select table_schema from information_schema.columns where table_name = ? "
                         "and lower(column_name) = 'study'", [model]).fetchall()
     if len(found) != 1:
         return None
-    relation = f'"{found[0][0]}"."{model}"'
-    col = column if column.startswith('"') else f'"{column}"'
     field = _VALUE_TESTS[kind]
-    where = f"{col} is null" if field is None else \
-        f"cast({col} as varchar) in (select cast({field} as varchar) from ({code}) as failing)"
+    if field == "columns":
+        columns = list((getattr(meta, "kwargs", None) or {}).get("columns") or [])
+        if not columns:
+            return None
+        match = " and ".join(f"failing.{_quoted(c)} is not distinct from tested.{_quoted(c)}" for c in columns)
+        where = f"exists (select 1 from ({code}) as failing where {match})"
+    else:
+        column = getattr(node, "column_name", None)
+        if not column:
+            return None
+        where = f"tested.{_quoted(column)} is null" if field is None else (
+            f"exists (select 1 from ({code}) as failing "
+            f"where cast(failing.{field} as varchar) = cast(tested.{_quoted(column)} as varchar))")
     try:
-        cur = con.execute(f"select * from {relation} where {where}")
+        cur = con.execute(f'select * from "{found[0][0]}"."{model}" as tested where {where}')
         return [d[0] for d in cur.description], cur.fetchall()
     except duckdb.Error:
         return None

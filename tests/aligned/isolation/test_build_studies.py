@@ -1,7 +1,7 @@
 """Studies are isolated in `aligned build` (issue 14 item 5): three studies in one database, one
 built once. `clean` answers well; `broken` answers every t1 prompt of model m1 with nonsense, so
-its mapping-coverage test fails; `lenient` has broken's answers but its experiment file allows
-90% invalid answers (`checks:`). Every study's marts are built; only broken is named and flagged."""
+its mapping-coverage test fails (and one of its response ids is stored twice); `lenient` has
+broken's answers but its experiment file allows 90% invalid answers (`checks:`). Every study's marts are built; only broken is named and flagged."""
 from __future__ import annotations
 
 import io
@@ -30,13 +30,16 @@ def _design(study: str, checks: Checks | None = None) -> Design:
                                                        "checks": checks or Checks()}))
 
 
-def _rows(design: Design, broken: bool) -> list[dict]:
+def _rows(design: Design, broken: bool, duplicate_id: bool = False) -> list[dict]:
     rows = Study(design=design).rows
     # Study pins one response id (a tie-break case); each study needs its own
     rows = [{**r, "response_id": r["response_id"] if r["response_id"] != "0" * 32 else design.exp.study.ljust(32, "0")}
             for r in rows]
     if broken:
         rows = [{**r, "response_text": NONSENSE} if r["task"] == "t1" and r["model"] == "m1" else r for r in rows]
+    if duplicate_id:  # one response id used twice: a generic unique test fails, its rows name the id only
+        t2 = [i for i, r in enumerate(rows) if r["task"] == "t2"]
+        rows[t2[1]] = {**rows[t2[1]], "response_id": rows[t2[0]]["response_id"]}
     return rows
 
 
@@ -47,7 +50,7 @@ def built(tmp_path_factory) -> tuple[Path, Path, int, str]:
     designs = {"clean": (_design("clean"), False), "broken": (_design("broken"), True),
                "lenient": (_design("lenient", Checks(max_invalid_share=0.9)), True)}
     for name, (design, broken) in designs.items():
-        make_db(db, design, MODELS, _rows(design, broken))
+        make_db(db, design, MODELS, _rows(design, broken, duplicate_id=name == "broken"))
     out = io.StringIO()
     rc = warehouse.build(db, quiet=True, dbt_vars={"bootstrap_resamples": 20}, target_path=work / "target",
                          log_path=work / "logs", out=out)
@@ -60,6 +63,8 @@ def test_a_failing_study_is_named_and_stops_no_other_study(built):
     failing = [ln for ln in log.splitlines() if ln.startswith(("FAIL", "ERROR"))]
     assert failing and all(ln.startswith("FAIL study broken: test ") for ln in failing), log
     assert any(ln.startswith("FAIL study broken: test assert_mapping_coverage: ") for ln in failing), log
+    # dbt's own unique test returns only the duplicated id: traced back to broken's rows, no other study
+    assert any(ln.startswith("FAIL study broken: test unique_stg_raw__responses_response_id: ") for ln in failing), log
     # the offending rows shown are broken's
     assert f"raw_text={NONSENSE}" in log and "study=broken" in log and "study=clean" not in log
     assert "failing checks in 1 of 3 studies (broken); the marts of every study are built" in log
@@ -82,6 +87,8 @@ def test_build_checks_record_each_study(built):
     assert {t for _, t in by} == {t for s, t in by if s == "clean"}  # every test judged for every study
     assert not [k for k, v in by.items() if k[0] == "clean" and v[0] != "pass"]
     # the same answers: broken fails coverage, lenient (max_invalid_share 0.9) passes it
+    assert by[("broken", "unique_stg_raw__responses_response_id")] == ("fail", 2, True)
+    assert by[("clean", "unique_stg_raw__responses_response_id")] == ("pass", 0, True)
     status, n, attributed = by[("broken", "assert_mapping_coverage")]
     assert status == "fail" and attributed and n >= 1
     m1_t1 = query(db, "select n_ok, n_invalid from main.response_status where study = 'broken' and model = 'm1' "
@@ -91,7 +98,8 @@ def test_build_checks_record_each_study(built):
     assert query(db, "select study, max_invalid_share, coverage_alpha, is_declared from intermediate.int_study_checks "
                      "order by study") == [("broken", None, None, False), ("clean", None, None, False),
                                            ("lenient", 0.9, None, True)]
-    assert warehouse.failing_checks(db) == {"broken": [("assert_mapping_coverage", "fail", n)]}
+    failing = warehouse.failing_checks(db)
+    assert set(failing) == {"broken"} and ("assert_mapping_coverage", "fail", n) in failing["broken"]
 
 
 def test_study_flag_judges_only_that_study(built, tmp_path):
@@ -104,7 +112,7 @@ def test_study_flag_judges_only_that_study(built, tmp_path):
     assert rc == 0, log
     assert "FAIL" not in log and "(not judged: 1 other study with failing checks: broken)" in log
     # every study was built and judged all the same: broken stays flagged
-    assert warehouse.failing_checks(db)["broken"][0][:2] == ("assert_mapping_coverage", "fail")
+    assert ("assert_mapping_coverage", "fail") in [c[:2] for c in warehouse.failing_checks(db)["broken"]]
 
 
 def test_unknown_study_is_one_line_listing_the_known_ones(built):
@@ -139,5 +147,6 @@ def test_the_report_flags_only_the_failing_study(built, tmp_path):
     db, _, _, _ = built
     pages = {s: html.unescape(write_report(db, tmp_path / s, study=s).read_text(encoding="utf-8"))
              for s in ("broken", "clean")}
-    assert "data test(s) of study broken failing (assert_mapping_coverage)" in pages["broken"]
+    banner = pages["broken"].split("data test(s) of study broken failing (", 1)[1].split(")", 1)[0]
+    assert "assert_mapping_coverage" in banner and "unique_stg_raw__responses_response_id" in banner
     assert "failing (" not in pages["clean"] and "assert_mapping_coverage" not in pages["clean"]

@@ -144,3 +144,17 @@ def test_generic_column_tests_are_traced_back_to_the_tested_rows():
                                        "select study from intermediate.int_things where study is null", 1)],
                              [], STUDIES, con)
     assert [(c.study, c.status, c.attributed) for c in checks] == [(s, "fail", False) for s in STUDIES]
+
+
+def test_a_grain_test_without_study_is_traced_back_too():
+    con = duckdb.connect()
+    con.execute("create table main.answers as select * from (values ('alpha', 'r1', 1), ('beta', 'r2', 1), "
+                "('beta', 'r2', 1), ('gamma', 'r3', 1)) t(study, response_id, position)")
+    node = NS(name="unique_combination_answers", resource_type="test", relation_name=None, column_name=None,
+              attached_node="model.aligned.answers",
+              test_metadata=NS(name="unique_combination", kwargs={"columns": ["response_id", "position"]}),
+              compiled_code="select response_id, position, count(*) as n_rows from main.answers "
+                            "group by response_id, position having count(*) > 1")
+    checks = warehouse.judge([NS(status="fail", failures=1, message="", node=node)], [], STUDIES, con)
+    assert {c.study: (c.status, c.failing_rows) for c in checks} == {
+        "alpha": ("pass", 0), "beta": ("fail", 2), "gamma": ("pass", 0)}
