@@ -203,7 +203,7 @@ def _t1_rows(selection_shares: pd.DataFrame, choices: pd.DataFrame, reference: p
     shares = shares[shares["setting"] == setting]
     if shares.empty:
         return []
-    matrices = selection_matrices(choices)
+    matrices = selection_matrices(choices, all_runs=True)
     human_rows = select_figures(reference)
     by_task = {key: {g: h.set_index("value")["human_share"] for g, h in rows.groupby("group", sort=False)}
                for key, rows in human_rows.groupby(["study", "task"], sort=False)}
@@ -212,7 +212,7 @@ def _t1_rows(selection_shares: pd.DataFrame, choices: pd.DataFrame, reference: p
         humans = by_task.get((study, task))
         if not humans:
             continue
-        model_shares = group.set_index("value")["share"].astype(float)
+        model_shares = group.set_index("value")["share_of_all_runs"].astype(float)
         values = list(model_shares.index)
         boot, n_replicates = None, 0
         matrix = matrices.get((study, model, setting))
@@ -240,7 +240,7 @@ def _t2_rows(t2_shares: pd.DataFrame, choices: pd.DataFrame, reference: pd.DataF
     human_rows = rate_figures(reference)
     human_rows = human_rows[human_rows["measure"] == T2_MEASURE]
     by_task = {key: rows for key, rows in human_rows.groupby(["study", "task"], sort=False)}
-    matrices = hit_matrices(choices, measures, "rate")
+    matrices = hit_matrices(choices, measures, "rate", all_runs=True)
     rows = []
     for (study, model, task), model_rows in shares.groupby(["study", "model", "task"], sort=True):
         human = by_task.get((study, task))
@@ -262,14 +262,14 @@ def _t2_rows(t2_shares: pd.DataFrame, choices: pd.DataFrame, reference: pd.DataF
             point = model_rows[model_rows["context"] == context]
             if point.empty:
                 continue
-            point = point.set_index("value")["share"].astype(float)
+            point = point.set_index("value")["share_of_all_runs"].astype(float)
             ref = ref.set_index("value")["human_share"]
             common = [v for v in point.index if v in ref.index]
             base = {"study": study, "model": model, "task": task, "context": context, "human_group": group,
                     "task_kind": "rate", "setting": setting, "measure": T2_MEASURE, "n_replicates": n_replicates}
             rows.append(_row(base, point[common], ref[common], boot, [position[(context, v)] for v in common]))
         # all_pairs: every (context, value) figure at once against the group's per-context figures
-        per_context = model_rows[~is_pooled].set_index(["context", "value"])["share"].astype(float)
+        per_context = model_rows[~is_pooled].set_index(["context", "value"])["share_of_all_runs"].astype(float)
         for group, ref in human[human["context"].isin(contexts)].groupby("group", sort=False):
             ref = ref.set_index(["context", "value"])["human_share"]
             common = [pair for pair in per_context.index if pair in ref.index]
@@ -291,7 +291,7 @@ def _t3_rows(tradeoff_shares: pd.DataFrame, tradeoff_sides: pd.DataFrame, choice
     shares = shares.sort_values(["study", "model", "value_a", "value_b", "side"])
     human = tradeoff_figures(reference, tradeoff_sides)
     human = human[(human["measure"] == T3_MEASURE) & (human["context"] == pooled_context)]
-    matrices = hit_matrices(choices, measures, "tradeoff")
+    matrices = hit_matrices(choices, measures, "tradeoff", all_runs=True)
     rows = []
     for (study, model), model_points in shares.groupby(["study", "model"], sort=True):
         points = model_points.set_index(["value_a", "value_b", "side"])
@@ -316,7 +316,7 @@ def _t3_rows(tradeoff_shares: pd.DataFrame, tradeoff_sides: pd.DataFrame, choice
             for group, ref in own_human.groupby("group", sort=False):
                 ref = ref.set_index(["value_a", "value_b", "side"])["human_share"]
                 common = [f for f in figures if f in ref.index]
-                rows.append(_row({**base, "human_group": group}, points["share"].astype(float).reindex(common),
+                rows.append(_row({**base, "human_group": group}, points["share_of_all_runs"].astype(float).reindex(common),
                                  ref.reindex(common), boot, [figures.index(f) for f in common]))
     return rows
 

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from alignstats.marts.frames import require
-from alignstats.marts.runs import codes, first_choices
+from alignstats.marts.runs import RUN_KEYS, codes, first_choices
 
 MEASURE_OPTION_COLUMNS = ["study", "item", "value", "opponent", "measure", "canonical"]
 """The columns of ``int_measure_options``: which choices each measure counts."""
@@ -63,14 +63,19 @@ class HitMatrix:
         return frame
 
 
-def hit_matrices(choices: pd.DataFrame, measures: pd.DataFrame, task_kind: str) -> dict[tuple, HitMatrix]:
+def hit_matrices(choices: pd.DataFrame, measures: pd.DataFrame, task_kind: str,
+                 all_runs: bool = False) -> dict[tuple, HitMatrix]:
     """``HitMatrix`` per (study, model, setting, measure) of ``task_kind`` (rate or tradeoff).
 
     ``measures`` is ``int_measure_options``. Keys are (item, context, value,
     opponent). Only runs' codes go through numpy: a million answers cost
-    milliseconds per measure, not a merge of strings.
+    milliseconds per measure, not a merge of strings. With ``all_runs`` a run
+    refused or answered invalidly is a 0 (a run that did not choose the
+    option: the denominator of ``share_of_all_runs``), not a NaN.
     """
     runs = first_choices(choices, task_kind)
+    if all_runs:
+        runs = _with_unmapped_runs(choices, runs, task_kind)
     wanted = measures[["study", "item", "value", "opponent", "measure"]].drop_duplicates()
     if runs.empty or wanted.empty:
         return {}
@@ -128,3 +133,16 @@ def hit_matrices(choices: pd.DataFrame, measures: pd.DataFrame, task_kind: str) 
 
 def _key_order(key: tuple) -> tuple:
     return tuple("" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in key)
+
+
+def _with_unmapped_runs(choices: pd.DataFrame, runs: pd.DataFrame, task_kind: str) -> pd.DataFrame:
+    """``runs`` (mapped) plus one row per refused or invalid run of ``task_kind``, with no choice."""
+    others = choices[(choices["task_kind"] == task_kind) & (choices["status"] != "mapped")]
+    if others.empty:
+        return runs
+    others = others.drop_duplicates(RUN_KEYS)
+    if len(runs):
+        mapped = pd.MultiIndex.from_frame(runs[RUN_KEYS].astype(object))
+        others = others[~pd.MultiIndex.from_frame(others[RUN_KEYS].astype(object)).isin(mapped)]
+    others = others.assign(choice=None)
+    return pd.concat([runs.astype({"choice": object}), others.astype({"choice": object})], ignore_index=True)

@@ -43,37 +43,44 @@ T1_HUMAN_ALIGNMENT = {
     "n_values": INT, "n_runs": INT,
 }
 
-T1_SHARE_COLUMNS = ["study", "model", "task", "context", "setting", "value", "selections", "runs", "share"]
+T1_SHARE_COLUMNS = ["study", "model", "task", "context", "setting", "value", "selections", "runs", "share",
+                    "share_of_all_runs"]
 
 
 def t1_shares(selection_shares: pd.DataFrame) -> pd.DataFrame:
     """The T1 rows of ``selection_shares``: one per (study, model, setting, value)."""
     require(selection_shares, ["study", "model", "task", "task_kind", "context", "setting", "value", "measure",
-                               "selections", "runs", "share"], "selection_shares")
+                               "selections", "runs", "share", "share_of_all_runs"], "selection_shares")
     rows = selection_shares[(selection_shares["task_kind"] == "select")
                             & (selection_shares["measure"] == "selected")]
     return rows[T1_SHARE_COLUMNS].reset_index(drop=True)
 
 
-def selection_matrices(choices: pd.DataFrame) -> dict[tuple[str, str, str], pd.DataFrame]:
+def selection_matrices(choices: pd.DataFrame, all_runs: bool = False) -> dict[tuple[str, str, str], pd.DataFrame]:
     """Per (study, model, setting): a runs x values 0/1 frame of the T1 runs' selections.
 
-    A run is a response with at least one mapped selection; its row has 1
+    A run is a response with at least one mapped selection (with ``all_runs``,
+    also a refused or invalid one: a row of zeros, the denominator of
+    ``share_of_all_runs``); its row has 1
     for every value it selected (a value named twice counts once). Rows are
     ordered by replicate, the index is the replicate. Values no run selected
     have no column here: reindex to the full value list before use.
     ``choices`` is ``int_replicate_choices_counted``.
     """
     require(choices, CHOICE_COLUMNS, "int_replicate_choices_counted")
-    rows = choices[(choices["task_kind"] == "select") & (choices["status"] == "mapped") & choices["value"].notna()]
+    select = choices[choices["task_kind"] == "select"]
+    rows = select[(select["status"] == "mapped") & select["value"].notna()]
+    if all_runs:  # every run with a response: a refused or invalid one selects nothing
+        rows = select[((select["status"] == "mapped") & select["value"].notna()) | (select["status"] != "mapped")]
     out: dict[tuple[str, str, str], pd.DataFrame] = {}
     group, groups = codes(rows, ["study", "model", "setting"])
     for g, key in enumerate(groups):
         own = rows[group == g]
         run, replicates = sorted_codes(own["replicate"].to_numpy())
-        column, values = sorted_codes(own["value"])
+        hit = own["value"].notna().to_numpy()
+        column, values = sorted_codes(own["value"][hit])
         matrix = np.zeros((len(replicates), len(values)), dtype=int)
-        matrix[run, column] = 1
+        matrix[run[hit], column] = 1
         out[key] = pd.DataFrame(matrix, index=pd.Index(replicates, name="replicate"),
                                 columns=pd.Index(values, dtype=object, name="value"))
     return out
@@ -114,7 +121,7 @@ def t1_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, re
     """
     human_rows = select_figures(reference)
     shares = t1_shares(selection_shares)
-    matrices = selection_matrices(choices)
+    matrices = selection_matrices(choices, all_runs=True)
     ks = task_k(items)
     humans = {key: {g: h.set_index("value")["human_share"] for g, h in rows.groupby("group", sort=False)}
               for key, rows in human_rows.groupby(["study", "task"], sort=False)}
@@ -124,7 +131,7 @@ def t1_human_alignment(selection_shares: pd.DataFrame, choices: pd.DataFrame, re
         if not groups:
             continue
         k = ks.get((study, task), TOP_K)
-        model_shares = group.set_index("value")["share"].astype(float)
+        model_shares = group.set_index("value")["share_of_all_runs"].astype(float)
         n_runs = int(group["runs"].max())
         matrix = matrices.get((study, model, setting))
         if matrix is not None:

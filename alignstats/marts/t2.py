@@ -33,7 +33,10 @@ from alignstats.marts.reference import rate_figures
 from alignstats import spearman
 
 #: The columns of the t2_importance_shares mart these builders read.
-T2_SHARE_COLUMNS = ["study", "model", "task", "setting", "context", "value", "measure", "share", "runs", "is_pooled"]
+T2_SHARE_COLUMNS = ["study", "model", "task", "setting", "context", "value", "measure", "share", "runs", "is_pooled",
+                    "share_of_all_runs"]
+#: the share the alignment marts correlate: of all runs asked, as the paper (issue 15, "Denominators")
+SHARE = "share_of_all_runs"
 
 T2_HUMAN_ALIGNMENT = {
     "study": STR, "model": STR, "setting": STR, "context": STR, "human_group": STR, "measure": STR,
@@ -55,7 +58,7 @@ def t2_human_alignment(t2_shares: pd.DataFrame, choices: pd.DataFrame, reference
     shares = t2_shares
     human_rows = rate_figures(reference)
     humans = {key: rows for key, rows in human_rows.groupby(["study", "task"], sort=False)}
-    matrices = hit_matrices(choices, measures, "rate")
+    matrices = hit_matrices(choices, measures, "rate", all_runs=True)
     rows = []
     for (study, task, model, setting, measure), model_rows in shares.groupby(
             ["study", "task", "model", "setting", "measure"], sort=True):
@@ -68,7 +71,7 @@ def t2_human_alignment(t2_shares: pd.DataFrame, choices: pd.DataFrame, reference
         matrix, keys = (hm.frame(), [(c, v) for _, c, v, _ in hm.keys]) if hm is not None else (pd.DataFrame(), [])
         resampled = ResampledHits.of(matrix, n_resamples, seed) if keys else None
         for (group, context), ref in human[human["measure"] == measure].groupby(["group", "context"], sort=False):
-            point = model_rows[model_rows["context"] == context].set_index("value")["share"]
+            point = model_rows[model_rows["context"] == context].set_index("value")[SHARE]
             if point.empty:
                 continue
             ref = ref.set_index("value")["human_share"]
@@ -94,7 +97,7 @@ def _all_pairs_rows(study, model, setting, measure, model_rows, human, matrix, k
                     resampled) -> list[dict]:
     """The ``all_pairs`` row per human group: rho over every (context, value) pair both sides have."""
     is_pooled = model_rows["is_pooled"].astype(bool)
-    point = model_rows[~is_pooled].set_index(["context", "value"])["share"]
+    point = model_rows[~is_pooled].set_index(["context", "value"])[SHARE]
     rows = []
     # the model's contexts pick the human per-context figures (the human pooled rows match none)
     per_context = human[(human["measure"] == measure) & human["context"].isin(set(model_rows.loc[~is_pooled,

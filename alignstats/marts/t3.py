@@ -34,7 +34,8 @@ from alignstats.marts.reference import tradeoff_figures
 from alignstats import spearman
 
 #: The columns of the t3_tradeoff_shares mart and of int_tradeoff_sides these builders read.
-T3_SHARE_COLUMNS = ["study", "model", "setting", "context", "value_a", "value_b", "side", "measure", "share"]
+T3_SHARE_COLUMNS = ["study", "model", "setting", "context", "value_a", "value_b", "side", "measure", "share",
+                    "share_of_all_runs"]
 SIDE_COLUMNS = ["study", "task", "item", "value", "value_a", "value_b", "side"]
 
 T3_HUMAN_ALIGNMENT = {
@@ -67,11 +68,11 @@ def t3_human_alignment(tradeoff_shares: pd.DataFrame, choices: pd.DataFrame, ref
         return conform([], T3_HUMAN_ALIGNMENT)
     human = tradeoff_figures(reference, tradeoff_sides)
     human = human[human["context"] == pooled_context]
-    matrices = hit_matrices(choices, measures, "tradeoff")
+    matrices = hit_matrices(choices, measures, "tradeoff", all_runs=True)
     out = []
     for (study, model, setting, measure), points in shares.groupby(["study", "model", "setting", "measure"],
                                                                     sort=True):
-        points = points.set_index(["value_a", "value_b", "side"])["share"]
+        points = points.set_index(["value_a", "value_b", "side"])["share_of_all_runs"]
         hm = matrices.get((study, model, setting, measure))
         matrix, keys = (hm.frame(), [(i, v) for i, _, v, _ in hm.keys]) if hm is not None else (pd.DataFrame(), [])
         items = tradeoff_sides[tradeoff_sides["study"] == study]

@@ -232,7 +232,9 @@ def test_generic_human_alignment_is_spearman_of_shares_of_all_runs(built):
             expected = stats.spearmanr(x, [figures[p] for p in pairs])
             rho, p, n, _ = got[(model, group)]
             assert (rho, p, n) == pytest.approx((expected.statistic, expected.pvalue, 28)), (model, group)
-    # where no run was refused both denominators agree; t2_human_alignment (mapped shares) says the same
+    # t2_human_alignment correlates the same shares of all runs; m2's refusal moves its rho on mapped shares
     t2 = dict(((m, g), rho) for m, g, rho in query(db, """select model, human_group, spearman_rho
         from t2_human_alignment where context = 'all_pairs' and measure = 'extremely' and setting = 'original'"""))
-    assert all(got[key][3] == pytest.approx(t2[key]) for key in t2)
+    assert all(got[key][0] == pytest.approx(t2[key]) for key in t2) and len(t2) == 2 * len(MODELS)
+    assert all(got[(m, g)][3] == pytest.approx(got[(m, g)][0]) for m in ("m1", "m3") for g in human)
+    assert any(got[("m2", g)][3] != pytest.approx(got[("m2", g)][0]) for g in human)

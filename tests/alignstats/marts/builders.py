@@ -15,15 +15,19 @@ T1_VALUES = ["Safety", "Performance", "Privacy", "Accountability", "Transparency
 T2_VALUES = ["Privacy", "Safety", "Performance", "Accountability", "Fairness", "Transparency", "Human Autonomy"]
 
 SHARE_COLUMNS = ["study", "model", "task", "task_kind", "item", "context", "setting", "value", "opponent",
-                 "measure", "runs", "n_refusals", "n_invalid", "selections", "share", "rank"]
+                 "measure", "runs", "n_refusals", "n_invalid", "selections", "share", "rank", "runs_all",
+                 "share_of_all_runs"]
 ANSWER_COLUMNS = ["response_id", "study", "model", "task", "task_kind", "item", "context", "setting", "replicate",
                   "position", "choice", "value", "match_method", "status"]
 
 
 def _share_row(**kw) -> dict:
+    """A selection_shares row; ``runs_all`` (every run, refusals included) defaults to ``runs``."""
     runs, selections = kw["runs"], kw["selections"]
-    return {"opponent": None, "n_refusals": 0, "n_invalid": 0, "rank": None,
-            "share": selections / runs if runs else None, **kw}
+    runs_all = kw.setdefault("runs_all", runs)
+    return {"opponent": None, "n_refusals": runs_all - runs, "n_invalid": 0, "rank": None,
+            "share": selections / runs if runs else None,
+            "share_of_all_runs": selections / runs_all if runs_all else None, **kw}
 
 
 def _answer(study, model, task, kind, item, context, setting, replicate, position, choice, value, status="mapped"):
@@ -48,7 +52,7 @@ def t1(study: str, model: str, setting: str, runs: list[list[str] | None], value
             answers.append(_answer(study, model, "t1", "select", "t1", None, setting, r, pos, value, value))
     mapped = [set(p) for p in runs if p is not None]
     shares = [_share_row(study=study, model=model, task="t1", task_kind="select", item="t1", context="general",
-                         setting=setting, value=v, measure="selected", runs=len(mapped),
+                         setting=setting, value=v, measure="selected", runs=len(mapped), runs_all=len(runs),
                          selections=sum(v in p for p in mapped)) for v in values]
     return answers, shares
 
@@ -71,7 +75,8 @@ def t2(study: str, model: str, ratings: dict[tuple[str, str], list[str | None]],
         for measure, keys in RATE_LEVELS.items():
             shares.append(_share_row(study=study, model=model, task="t2", task_kind="rate", item=item,
                                      context=context, setting=setting, value=value, measure=measure,
-                                     runs=len(given), selections=sum(lv in keys for lv in given)))
+                                     runs=len(given), runs_all=len(levels),
+                                     selections=sum(lv in keys for lv in given)))
     return answers, shares
 
 
@@ -97,7 +102,7 @@ def t3(study: str, model: str, choices: dict[tuple[str, str, str], list[str | No
                 hits = sum(lv.endswith("_" + side) and lv.split("_")[0] in strengths for lv in given)
                 shares.append(_share_row(study=study, model=model, task="t3", task_kind="tradeoff", item=item,
                                          context=context, setting=setting, value=value, opponent=opponent,
-                                         measure=measure, runs=len(given), selections=hits))
+                                         measure=measure, runs=len(given), runs_all=len(levels), selections=hits))
     return answers, shares
 
 

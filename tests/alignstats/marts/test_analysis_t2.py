@@ -21,12 +21,19 @@ RATINGS = {
     ("medical", "Fairness"): [V, V, E, I],     # .25, .75
     ("medical", "Performance"): [I, S, V, E],  # .25, .5
     ("banking", "Privacy"): [E, V, V, V],      # .25, 1
-    ("banking", "Safety"): [E, E, V, None],    # 2/3, 1 (one refusal)
+    ("banking", "Safety"): [E, E, V, None],    # .5, .75 (one refusal: a run that chose neither)
     ("banking", "Fairness"): [E, E, E, V],     # .75, 1
     ("banking", "Performance"): [S, S, I, I],  # 0, 0
 }
-EXTREMELY = {"medical": [0.75, 1.0, 0.25, 0.25], "banking": [0.25, 2 / 3, 0.75, 0.0]}
-VERY_OR_EXTREMELY = {"medical": [1.0, 1.0, 0.75, 0.5], "banking": [1.0, 1.0, 1.0, 0.0]}
+# shares of all runs (the denominator the marts correlate: a refusal is a run)
+EXTREMELY = {"medical": [0.75, 1.0, 0.25, 0.25], "banking": [0.25, 0.5, 0.75, 0.0]}
+VERY_OR_EXTREMELY = {"medical": [1.0, 1.0, 0.75, 0.5], "banking": [1.0, 0.75, 1.0, 0.0]}
+
+
+def _every_run(answers):
+    """Every answer with its hit (a refusal: 0) and the value its item asks about."""
+    value_of = {f"t2/{c}/{v.lower()}": v for c, v in RATINGS}
+    return answers.assign(hit=(answers["choice"] == E).astype(float), value=answers["item"].map(value_of))
 
 HUMAN = pd.DataFrame(
     [("g", "medical", v, e, None) for v, e in zip(VALUES, [0.7, 0.6, 0.5, 0.4])]
@@ -48,7 +55,9 @@ def test_pooled_context_is_the_mean_of_the_context_shares():
     _, shares = b.combine(b.t2("s", "m", RATINGS))
     pooled = b.t2_shares(shares).query("context == 'all' and measure == 'extremely'").set_index("value")
     for i, value in enumerate(VALUES):
-        assert pooled.loc[value, "share"] == pytest.approx((EXTREMELY["medical"][i] + EXTREMELY["banking"][i]) / 2)
+        assert pooled.loc[value, "share_of_all_runs"] == pytest.approx(
+            (EXTREMELY["medical"][i] + EXTREMELY["banking"][i]) / 2)
+    assert pooled.loc["Safety", "share"] == pytest.approx((1 + 2 / 3) / 2)  # of mapped answers, beside it
     assert pooled.loc["Safety", "runs"] == 7
 
 
@@ -70,7 +79,7 @@ def test_all_pairs_row_is_one_spearman_over_every_context_value_pair():
     expected = stats.spearmanr(model, human)
     assert row["n_values"] == 8
     assert (row["spearman_rho"], row["p_value"]) == pytest.approx((expected.statistic, expected.pvalue))
-    long = answers[answers["status"] == "mapped"].assign(hit=lambda d: (d["choice"] == E).astype(float))
+    long = _every_run(answers)
     reference = HUMAN[HUMAN["context"].isin(["medical", "banking"])].set_index(["context", "value"])[
         "share_extremely_important"]
 
@@ -106,7 +115,7 @@ def test_pooled_interval_resamples_replicates_across_contexts():
     out, answers, _ = _run()
     row = out[(out["context"] == "all") & (out["measure"] == "extremely")].iloc[0]
     # independent statistic on the long answers: per-replicate cluster, shares rebuilt per resample
-    long = answers[answers["status"] == "mapped"].assign(hit=lambda d: (d["choice"] == E).astype(float))
+    long = _every_run(answers)
     human = HUMAN[HUMAN["context"] == "all"].set_index("value")["share_extremely_important"]
 
     def statistic(sample):

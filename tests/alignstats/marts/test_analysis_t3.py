@@ -118,9 +118,9 @@ def test_interval_re_pools_each_resample_like_a_plain_cluster_bootstrap():
     answers, shares = _frames()
     out = b.t3_alignment(shares, b.choices(answers), HUMAN, b.measures_for(shares), n_resamples=60, seed=2)
     row = out[(out["human_group"] == "us_representative") & (out["measure"] == "definitely")].iloc[0]
-    mapped = answers[answers["status"] == "mapped"]
+    mapped = answers  # every run: a refusal is a run that favoured neither side (share of all runs)
     # per answer and point: 1 when it definitely favours the point's value; the point's answers
-    # are every mapped answer of its conflict (both directions, both contexts)
+    # are every answer of its conflict (both directions, both contexts)
     points = [("Performance", "Privacy"), ("Privacy", "Performance"), ("Human Autonomy", "Safety"),
               ("Safety", "Human Autonomy")]
     human = [0.13, 0.24, 0.17, 0.3]
@@ -130,7 +130,7 @@ def test_interval_re_pools_each_resample_like_a_plain_cluster_bootstrap():
         for value, opponent in points:
             conflict = sample[sample["item"].str.contains(value.lower().replace(" ", "_"))
                               & sample["item"].str.contains(opponent.lower().replace(" ", "_"))]
-            hits = (conflict["value"] == value) & conflict["choice"].str.startswith("definitely")
+            hits = (conflict["value"] == value) & conflict["choice"].fillna("").str.startswith("definitely")
             figures.append(hits.sum() / len(conflict))
         return spearman(figures, human)[0]
 
@@ -173,7 +173,7 @@ def test_readings_one_point_per_conflict_hand_worked():
     from alignstats import cluster_bootstrap, spearman
     from alignstats.marts.intervals import INTERVAL_METHOD
 
-    mapped = answers[answers["status"] == "mapped"]
+    mapped = answers  # every run: a refusal is a run that favoured neither side (share of all runs)
     pairs = [("Performance", "Privacy"), ("Human Autonomy", "Safety"), ("Fairness", "Privacy")]
 
     def statistic(sample):
@@ -181,7 +181,7 @@ def test_readings_one_point_per_conflict_hand_worked():
         for a, b_ in pairs:
             conflict = sample[sample["item"].str.contains(a.lower().replace(" ", "_"))
                               & sample["item"].str.contains(b_.lower().replace(" ", "_"))]
-            favour = [((conflict["value"] == v) & conflict["choice"].str.startswith("definitely")).sum()
+            favour = [((conflict["value"] == v) & conflict["choice"].fillna("").str.startswith("definitely")).sum()
                       for v in (a, b_)]
             nets.append((favour[0] - favour[1]) / len(conflict))
         return spearman(nets, np.subtract(human_a, human_b))[0]

@@ -93,14 +93,15 @@ def test_identical_runs_give_point_intervals_and_no_resamples_no_intervals():
 
 
 E, V, I = "extremely_important", "very_important", "important"
-# 4 replicates; shares of "extremely": medical .75 .25 .5 .0, banking .5 .25 (1 refusal -> 1/3) .75 1
+# 4 replicates; shares of "extremely" of all runs: medical .75 .25 .5 .0, banking .5 .25 (1 refusal: a run
+# that did not answer "extremely") .75 1
 RATINGS = {
     ("medical", "Safety"): [E, E, E, V], ("medical", "Privacy"): [E, V, I, V],
     ("medical", "Fairness"): [E, E, V, I], ("medical", "Dignity"): [V, V, I, I],
     ("banking", "Safety"): [E, V, E, I], ("banking", "Privacy"): [E, V, V, None],
     ("banking", "Fairness"): [E, E, E, V], ("banking", "Dignity"): [E, E, E, E],
 }
-T2_MODEL = {"medical": [0.75, 0.25, 0.5, 0.0], "banking": [0.5, 1 / 3, 0.75, 1.0]}
+T2_MODEL = {"medical": [0.75, 0.25, 0.5, 0.0], "banking": [0.5, 0.25, 0.75, 1.0]}
 T2_HUMAN = {"medical": [0.7, 0.5, 0.6, 0.3], "banking": [0.6, 0.5, 0.7, 0.4], "all": [0.65, 0.5, 0.65, 0.35]}
 HUMAN_T2 = pd.DataFrame([("g", c, v, s, None) for c, shares in T2_HUMAN.items() for v, s in zip(VALUES, shares)],
                         columns=EMPTY_T2.columns)
@@ -147,7 +148,8 @@ def test_t2_pooled_interval_rebuilds_the_mean_of_context_shares_per_resample():
     out = b.fidelity(shares, b.choices(answers), pd.DataFrame(columns=HUMAN_T1.columns), HUMAN_T2, EMPTY_T3,
                            b.measures_for(shares), n_resamples=40, seed=9)
     row = out[out["context"] == "all"].iloc[0]
-    mapped = answers[answers["status"] == "mapped"]
+    # every run (a refusal is a run that did not answer "extremely"), with the value its item asks about
+    mapped = answers.assign(value=answers["item"].map({f"t2/{c}/{v.lower()}": v for c, v in RATINGS}))
 
     def statistic(sample):
         figures = []
@@ -185,7 +187,7 @@ def test_mathematically_tied_figures_tie_despite_rounding_noise():
 DA, PA, U, PB, DB = "definitely_a", "probably_a", "undecided", "probably_b", "definitely_b"
 CHOICES = {  # a_/b_ refer to the question's own value_a / value_b
     ("medical", "Privacy", "Performance"): [DA, PA, U, PB],       # Privacy d-or-p 2, Performance 1 (4 answers)
-    ("medical", "Performance", "Privacy"): [DB, DA, None, U],     # Privacy 1, Performance 1 (3 answers)
+    ("medical", "Performance", "Privacy"): [DB, DA, None, U],     # Privacy 1, Performance 1 (4 runs, 1 refused)
     ("banking", "Privacy", "Performance"): [PB, DB, DB, DA],      # Privacy 1, Performance 3 (4 answers)
     ("medical", "Safety", "Human Autonomy"): [DA, DA, PA, DB],    # Safety 3, Human Autonomy 1
     ("medical", "Human Autonomy", "Safety"): [PB, U, PA, DA],     # Safety 1, Human Autonomy 2
@@ -204,8 +206,9 @@ def test_t3_points_pool_both_directions_and_contexts():
     assert len(out) == 1
     row = out.iloc[0]
     assert (row["context"], row["measure"], row["n_values"]) == ("all", "definitely_or_probably", 4)
-    # points (Performance a, Privacy b, Human Autonomy a, Safety b), counted from CHOICES by hand
-    model = [(1 + 1 + 3) / 11, (2 + 1 + 1) / 11, (1 + 2) / 8, (3 + 1) / 8]
+    # points (Performance a, Privacy b, Human Autonomy a, Safety b), counted from CHOICES by hand, of all
+    # 12 / 8 runs of the conflict (the refusal is a run)
+    model = [(1 + 1 + 3) / 12, (2 + 1 + 1) / 12, (1 + 2) / 8, (3 + 1) / 8]
     human = [0.3, 0.6, 0.4, 0.5]
     rho, slope, ccc = _by_formula(model, human)
     assert (row["spearman_rho"], row["slope"], row["lins_ccc"]) == pytest.approx((rho, slope, ccc))

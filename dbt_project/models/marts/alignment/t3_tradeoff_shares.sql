@@ -43,7 +43,8 @@ item_sides as (
         sides.side,
         shares.measure,
         shares.selections,
-        shares.runs
+        shares.runs,
+        shares.runs_all
 
     from shares
     inner join sides
@@ -56,7 +57,7 @@ item_sides as (
 per_context as (
 
     select study, model, setting, context, value_a, value_b, side, measure,
-        sum(selections) as selections, sum(runs) as runs
+        sum(selections) as selections, sum(runs) as runs, sum(runs_all) as runs_all
     from item_sides
     group by study, model, setting, context, value_a, value_b, side, measure
 
@@ -65,7 +66,7 @@ per_context as (
 pooled as (
 
     select study, model, setting, '{{ var("pooled_context_label") }}' as context, value_a, value_b, side, measure,
-        sum(selections) as selections, sum(runs) as runs
+        sum(selections) as selections, sum(runs) as runs, sum(runs_all) as runs_all
     from item_sides
     group by study, model, setting, value_a, value_b, side, measure
 
@@ -122,7 +123,10 @@ final as (
         -- measures; then the study's human groups' shares, one column per listed group id
         {{ safe_share('counted.selections', 'counted.runs') }} as share,
         cast(counted.selections as {{ dbt.type_bigint() }}) as selections,
-        cast(counted.runs as {{ dbt.type_bigint() }}) as runs
+        cast(counted.runs as {{ dbt.type_bigint() }}) as runs,
+        -- of every run with a response (refusals and invalid answers too): the alignment marts' share
+        {{ safe_share('counted.selections', 'counted.runs_all') }} as share_of_all_runs,
+        cast(counted.runs_all as {{ dbt.type_bigint() }}) as runs_all
         {%- for group_id in group_columns %},
         max(case when human_sides.human_group = '{{ group_id }}' then human_sides.human_share end)
             as human_{{ group_id }}
@@ -137,7 +141,7 @@ final as (
         and human_sides.side = counted.side
         and human_sides.measure = counted.measure
     group by counted.study, counted.model, counted.setting, counted.context, counted.value_a, counted.value_b,
-        counted.side, counted.measure, counted.selections, counted.runs
+        counted.side, counted.measure, counted.selections, counted.runs, counted.runs_all
 
 )
 

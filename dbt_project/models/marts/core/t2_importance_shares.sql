@@ -24,6 +24,7 @@ per_context as (
         measure,
         share,
         runs,
+        share_of_all_runs,
         false as is_pooled
 
     from shares
@@ -42,6 +43,7 @@ pooled as (
         measure,
         avg(share) as share,
         sum(runs) as runs,
+        avg(share_of_all_runs) as share_of_all_runs,
         true as is_pooled
 
     from shares
@@ -70,6 +72,7 @@ select
     -- measures
     share,
     cast(runs as {{ dbt.type_bigint() }}) as runs,
-    is_pooled
+    is_pooled,
+    share_of_all_runs
 
 from final
