@@ -101,10 +101,11 @@ def _dir_name(study: str) -> str:
 def _failing_banner(study: str, failing: pd.DataFrame | None) -> str | None:
     if failing is None or failing.empty:
         return None
-    tests = ", ".join(dict.fromkeys(str(t) for t in failing["test"]))
-    return (f"The last `aligned build` left {failing['test'].nunique()} data test(s) of study {study} failing "
-            f"({tests}). Its marts were built from data that did not pass these checks: read every figure below "
-            f"with care, and see `aligned build --study {study}` for the failing rows.")
+    tests = ", ".join(dict.fromkeys(f"{t} ({s})" for t, s in zip(failing["test"], failing["status"])))
+    return (f"The last `aligned build` left {failing['test'].nunique()} check(s) of study {study} not passing: "
+            f"{tests}. Figures below come from marts built on data that failed these checks, or a section may "
+            f"be missing because its model could not be built: read them with care, and see `aligned build "
+            f"--study {study}` for the failing rows.")
 
 
 def _write_one(wh: Warehouse, out: Path, db_name: str, note: str | None) -> Path:

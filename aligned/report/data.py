@@ -24,10 +24,11 @@ from collector.errors import UserError
 #: Where dbt writes the marts (the target schema, macros/generate_schema_name.sql) and the seeds.
 MARTS = "main"
 REFERENCE = "reference"
-#: The per-study record of the last build's data tests (written by ``aligned build``) and the
-#: statuses that mean a test did not pass.
+#: The per-study record of the last build's data tests and failed models (written by ``aligned build``,
+#: aligned.warehouse.BUILD_CHECKS) and the statuses that do not flag a study (every other one does:
+#: fail, error = could not run, skipped = a model not built and its mart dropped).
 BUILD_CHECKS = "build_checks"
-FAILING = {"fail", "failed", "error", "errored"}
+PASSING = {"pass", "warn"}
 
 
 @dataclass
@@ -146,7 +147,7 @@ class Warehouse:
         res = self.table(BUILD_CHECKS, ["test", "status"])
         if not res.ok:
             return None
-        df = res.df[res.df["status"].astype(str).str.lower().isin(FAILING)]
+        df = res.df[~res.df["status"].astype(str).str.lower().isin(PASSING)]
         return df.reset_index(drop=True) if not df.empty else None
 
     def models(self) -> pd.DataFrame:

@@ -369,3 +369,67 @@ def test_missing_new_marts_say_no_data(full_db, full_report, tmp_path):
     assert all("<svg" in f.svg for f in secs["profile-fidelity"].figures)
     assert "No data for usage and latency" in notes["data-quality"]
     assert "usage_latency" not in {t.name for t in secs["data-quality"].tables}
+
+
+def _variant(full_db: Path, tmp_path: Path, *sql: str) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    db = tmp_path / "variant.duckdb"
+    shutil.copy(full_db, db)
+    con = duckdb.connect(str(db))
+    for q in sql:
+        con.execute(q)
+    con.close()
+    return db
+
+
+def test_a_study_without_reference_has_no_human_rows_or_sections(full_db, tmp_path):
+    db = _variant(full_db, tmp_path, "delete from main.human_groups")
+    out = write_report(db, tmp_path / "out")
+    html = out.read_text(encoding="utf-8")
+    assert "No human figures were declared for this study" in html
+    ids = set(re.findall(r'<section id="([^"]+)">', html))
+    assert {"t1-selection", "t2-rating", "t3-tradeoffs", "t4-ranking"} <= ids
+    assert not {"t1-alignment", "profile-fidelity"} & ids
+    text = html + "".join(p.read_text() for p in (tmp_path / "out" / "figures").glob("*.svg"))
+    assert "Humans:" not in text and "US sample" not in text and "Fixture survey" not in text
+    shares = pd.read_csv(tmp_path / "out" / "tables" / "t1_selection_shares.csv")
+    assert set(shares["source"]) == {"model", "simulated model"}
+
+
+def test_failing_checks_put_a_banner_on_the_study(full_db, tmp_path):
+    db = _variant(full_db, tmp_path,
+                  "create table main.build_checks (study varchar, test varchar, resource_type varchar, "
+                  "status varchar, failing_rows bigint, attributed boolean, message varchar, built_at timestamp)",
+                  "insert into main.build_checks values ('fixture_study', 'assert_mapping_coverage', 'test', 'fail', "
+                  "3, true, null, now()), ('fixture_study', 'unique_answers', 'test', 'pass', 0, true, null, now()), "
+                  "('other_study', 'assert_x', 'test', 'fail', 1, true, null, now())")
+    html = write_report(db, tmp_path / "out").read_text(encoding="utf-8")
+    banner = " ".join(re.findall(r'<p class="banner">(.*?)</p>', html))
+    assert "assert_mapping_coverage (fail)" in banner and "unique_answers" not in banner and "assert_x" not in banner
+    clean = _variant(full_db, tmp_path / "clean", "create table main.build_checks as select 'fixture_study' as study, "
+                     "'t' as test, 'pass' as status")
+    assert "not passing" not in write_report(clean, tmp_path / "out2").read_text(encoding="utf-8")
+
+
+def test_published_figures_only_where_declared(full_db, full_report, tmp_path):
+    _, html, _ = full_report
+    block = _section(html, "t4-ranking")
+    con = duckdb.connect(str(full_db), read_only=True)
+    share, n = con.execute("select share_aligned_or_almost, n_comparisons from main.t4_consistency_summary "
+                           "where model = 'all'").fetchone()
+    con.close()
+    assert "The fixture paper reports 78% of 192 comparisons" in block
+    assert f"Here: {100 * share:.0f}% of {n} comparisons" in block
+    assert "78%" not in _section(html, "t1-selection")
+    db = _variant(full_db, tmp_path, "update main.published_figures set statistic = 'odds_ratio'")
+    block = _section(write_report(db, tmp_path / "out").read_text(encoding="utf-8"), "t4-ranking")
+    assert "not compared" in block and "Here:" not in block
+    none = _variant(full_db, tmp_path / "none", "delete from main.published_figures")
+    assert "78%" not in write_report(none, tmp_path / "out3").read_text(encoding="utf-8")
+
+
+def test_contexts_follow_the_design_not_the_alphabet(full_report):
+    path, _, _ = full_report
+    svg = (path.parent / "figures" / "t2_rating_heatmaps.svg").read_text(encoding="utf-8")
+    where = [svg.find(f">{c}<") for c in ("medical", "banking", "marketing", "streaming")]
+    assert all(w > 0 for w in where) and where == sorted(where)
