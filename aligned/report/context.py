@@ -167,41 +167,14 @@ class ReportContext:
 
     def human_points(self, task: Task) -> Result:
         """The study's published human figures for ``task``, one row per (group, context, value,
-        value_b, options): mart ``human_figures``; for a warehouse built before it, the legacy
-        reference seeds, and only for groups this study declares (never another study's)."""
+        value_b, options): mart ``human_figures``, only for groups this study declares (never another
+        study's)."""
         if not self.groups:
             return Result(None, "no human figures were declared for this study")
-        if self.wh.has("human_figures"):
-            res = self.wh.table("human_figures", HUMAN_FIGURE_COLUMNS)
-            if res.ok:
-                df = res.df[(res.df["task"] == task.name) & res.df["human_group"].isin(self.groups)]
-                return Result(df, "" if not df.empty else f"no human figures for task {task.name}")
+        res = self.wh.table("human_figures", HUMAN_FIGURE_COLUMNS)
+        if not res.ok:
             return res
-        return self._legacy_points(task)
-
-    def _legacy_points(self, task: Task) -> Result:
-        if self.design.first(task.kind) is not task:
-            return Result(None, f"no human figures for task {task.name}")
-        rows: list[dict] = []
-        if task.kind == "select":
-            res = self.wh.reference("human_t1_top5", ["group", "value", "share_selected"])
-            if res.ok:
-                rows = [dict(human_group=r["group"], context=self.no_context_label, value=r["value"], options="",
-                             share=r["share_selected"]) for r in res.df.to_dict("records")]
-        elif task.kind == "rate" and task.levels:
-            res = self.wh.reference("human_t2_importance", ["group", "context", "value", "share_extremely_important"])
-            top, two = task.levels[-1].key, "+".join(lv.key for lv in task.levels[-2:])
-            if res.ok:
-                for r in res.df.to_dict("records"):
-                    rows.append(dict(human_group=r["group"], context=r["context"], value=r["value"], options=top,
-                                     share=r["share_extremely_important"]))
-                    if pd.notna(r.get("share_very_or_extremely_important")):
-                        rows.append(dict(human_group=r["group"], context=r["context"], value=r["value"],
-                                         options=two, share=r["share_very_or_extremely_important"]))
-        else:
-            return Result(None, f"no human figures for task {task.name}")
-        df = pd.DataFrame(rows, columns=["human_group", "context", "value", "options", "share"])
-        df = df[df["human_group"].isin(self.groups)].assign(task=task.name, value_b=None)
+        df = res.df[(res.df["task"] == task.name) & res.df["human_group"].isin(self.groups)]
         return Result(df, "" if not df.empty else f"no human figures for task {task.name}")
 
     def published_for(self, task: Task) -> pd.DataFrame:

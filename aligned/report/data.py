@@ -1,8 +1,8 @@
-"""Reading the warehouse for the report: the marts, and the human reference seeds, nothing else.
+"""Reading the warehouse for the report: the marts, nothing else.
 
 The report's only inputs are the dbt marts (schema ``main``, each with a
-documented schema; the SQL marts' contracts are enforced) and the human
-reference seeds dbt loads (schema ``reference``). It never reads ``raw.*``,
+documented schema; the SQL marts' contracts are enforced), human reference
+included (marts human_groups, human_figures, published_figures). It never reads ``raw.*``,
 never guesses a schema or a column name and keeps no copy of a mart's SQL.
 A mart may still be missing (not built yet) or have no rows for the study
 (a partial study): every read returns a :class:`Result`, a DataFrame or
@@ -21,9 +21,8 @@ import pandas as pd
 from collector import store
 from collector.errors import UserError
 
-#: Where dbt writes the marts (the target schema, macros/generate_schema_name.sql) and the seeds.
+#: Where dbt writes the marts (the target schema, macros/generate_schema_name.sql).
 MARTS = "main"
-REFERENCE = "reference"
 #: The per-study record of the last build's data tests and failed models (written by ``aligned build``,
 #: aligned.warehouse.BUILD_CHECKS) and the statuses that do not flag a study (every other one does:
 #: fail, error = could not run, skipped = a model not built and its mart dropped).
@@ -49,8 +48,8 @@ class Warehouse:
     def __init__(self, con: duckdb.DuckDBPyConnection, study: str | None = None) -> None:
         self.con = con
         rows = con.execute(
-            "select table_schema, table_name from information_schema.tables where table_schema in (?, ?)",
-            [MARTS, REFERENCE]).fetchall()
+            "select table_schema, table_name from information_schema.tables where table_schema = ?",
+            [MARTS]).fetchall()
         self._where = {(schema, name.lower()): f'"{schema}"."{name}"' for schema, name in rows}
         self.study = self._resolve_study(study)
 
@@ -76,10 +75,6 @@ class Warehouse:
         if q is None:
             return []
         return [r[0] for r in self.con.execute(f"describe select * from {q}").fetchall()]
-
-    def reference(self, name: str, required: Sequence[str] = ()) -> Result:
-        """A human reference seed (schema ``reference``), whole."""
-        return self.table(name, required, study_scoped=False, schema=REFERENCE)
 
     def table(self, name: str, required: Sequence[str] = (), study_scoped: bool = True,
               where: str | None = None, schema: str = MARTS) -> Result:

@@ -129,6 +129,14 @@ def _seeds(con: duckdb.DuckDBPyConnection, rng: np.random.Generator) -> None:
                            share_definitely_or_probably_a=round(da + 0.15, 2), share_definitely_b=round(db, 2),
                            share_definitely_or_probably_b=round(db + 0.2, 2)))
     _put(con, "reference.human_t3_tradeoffs", pd.DataFrame(t3))
+    # the marts the report reads them from: human_figures (long format, options keyed to the scale)
+    figs = [dict(study=STUDY, human_group=r["group"], task="t1", context="all", value=r["value"], value_b=None,
+                 options="", share=r["share_selected"], n_respondents=r["n_respondents"]) for _, r in t1.iterrows()]
+    for _, r in t2.iterrows():
+        figs.append(dict(study=STUDY, human_group=r["group"], task="t2", context=r["context"], value=r["value"],
+                         value_b=None, options="extremely_important", share=r["share_extremely_important"],
+                         n_respondents=None))
+    _put(con, "main.human_figures", pd.DataFrame(figs))
 
 
 def _t1_marts(con: duckdb.DuckDBPyConnection, rng: np.random.Generator) -> None:
