@@ -101,11 +101,12 @@ def _dir_name(study: str) -> str:
 def _failing_banner(study: str, failing: pd.DataFrame | None) -> str | None:
     if failing is None or failing.empty:
         return None
-    tests = ", ".join(dict.fromkeys(f"{t} ({s})" for t, s in zip(failing["test"], failing["status"])))
-    return (f"The last `aligned build` left {failing['test'].nunique()} check(s) of study {study} not passing: "
-            f"{tests}. Figures below come from marts built on data that failed these checks, or a section may "
-            f"be missing because its model could not be built: read them with care, and see `aligned build "
-            f"--study {study}` for the failing rows.")
+    tests = ", ".join(dict.fromkeys(t if str(s).lower() == "fail" else f"{t}: {s}"
+                                    for t, s in zip(failing["test"], failing["status"])))
+    return (f"The last `aligned build` left {failing['test'].nunique()} data test(s) of study {study} failing "
+            f"({tests}). Figures below come from marts built on data that failed these checks, or a section may "
+            f"be missing because its model could not be built (error / skipped): read them with care, and see "
+            f"`aligned build --study {study}` for the failing rows.")
 
 
 def _write_one(wh: Warehouse, out: Path, db_name: str, note: str | None) -> Path:

@@ -405,10 +405,10 @@ def test_failing_checks_put_a_banner_on_the_study(full_db, tmp_path):
                   "('other_study', 'assert_x', 'test', 'fail', 1, true, null, now())")
     html = write_report(db, tmp_path / "out").read_text(encoding="utf-8")
     banner = " ".join(re.findall(r'<p class="banner">(.*?)</p>', html))
-    assert "assert_mapping_coverage (fail)" in banner and "unique_answers" not in banner and "assert_x" not in banner
+    assert "data test(s) of study fixture_study failing (assert_mapping_coverage)" in banner and "unique_answers" not in banner and "assert_x" not in banner
     clean = _variant(full_db, tmp_path / "clean", "create table main.build_checks as select 'fixture_study' as study, "
                      "'t' as test, 'pass' as status")
-    assert "not passing" not in write_report(clean, tmp_path / "out2").read_text(encoding="utf-8")
+    assert "failing (" not in write_report(clean, tmp_path / "out2").read_text(encoding="utf-8")
 
 
 def test_published_figures_only_where_declared(full_db, full_report, tmp_path):
