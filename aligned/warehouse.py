@@ -140,16 +140,20 @@ def _run_dbt(args: list[str], db_path: Path, quiet: bool, out: TextIO) -> Any:
         args = ["--log-level", "none", *args]
     with _env(ALIGNED_DB=str(db_path), DBT_SEND_ANONYMOUS_USAGE_STATS="false"), _node_progress(quiet, out) as callbacks:
         from collector.store import lock_wait_s
-        deadline = time.monotonic() + lock_wait_s()
+        first_locked = None
         while True:
             try:
                 res = dbtRunner(callbacks=callbacks).invoke([*args, *common])
             finally:
                 _release_database()
             # a running collect holds the file for a flush now and then: dbt's open met one, try again
-            if (res.exception is None or "could not set lock" not in str(res.exception).lower()
-                    or time.monotonic() > deadline):
+            # (the wait counts from the first refusal, not from the start: parsing takes seconds)
+            if res.exception is None or "could not set lock" not in str(res.exception).lower():
                 return res
+            first_locked = first_locked or time.monotonic()
+            if time.monotonic() - first_locked > lock_wait_s():
+                return res
+            time.sleep(0.2)
 
 
 def _passed_line(results: list[Any]) -> str:
@@ -379,7 +383,7 @@ def _could_not_run(exception: BaseException, db_path: Path, studies: list[str], 
     message = " ".join(str(exception).split())[:400]
     print(f"dbt: {message}", file=out)
     try:
-        con = store.duckdb_connect(db_path)
+        con = store.connect(db_path, create=False)
     except Exception:  # noqa: BLE001 - the file itself is the problem; the line above says what
         return 2
     try:
@@ -556,7 +560,7 @@ def build(db_path: str | Path, select: str | None = None, quiet: bool = False, t
         return _could_not_run(built.exception, db_path, studies, out)
     model_results = list(getattr(built.result, "results", None) or [])
     first_results = _read_json(results_file)
-    con = store.duckdb_connect(db_path)
+    con = store.connect(db_path, create=False)  # waits out a collect's flush
     try:
         dropped = _drop_unbuilt(con, model_results)
     finally:
@@ -572,7 +576,7 @@ def build(db_path: str | Path, select: str | None = None, quiet: bool = False, t
         return _could_not_run(tested.exception, db_path, studies, out)
     test_results = list(getattr(tested.result, "results", None) or [])
     _merge_run_results(results_file, first_results)
-    con = store.duckdb_connect(db_path)
+    con = store.connect(db_path, create=False)
     try:
         checks = judge(test_results, model_results, studies, con)
         ran = {getattr(getattr(r, "node", None), "name", "") for r in model_results + test_results}
