@@ -35,7 +35,7 @@ PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider --durations=15
 test: $(STAMP)
 	@echo "make test: the suite on $(TEST_WORKERS) workers, then the timing-sensitive tests alone"; \
 	status=0; \
-	$(PYTEST) -n $(TEST_WORKERS) --dist loadfile -m "not serial" || status=$$?; \
+	$(PYTEST) -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not serial" || status=$$?; \
 	echo "make test: the timing-sensitive tests (tests/conftest.py SERIAL), alone"; \
 	$(PYTEST) -m serial || { s=$$?; [ $$status -ne 0 ] || status=$$s; }; \
 	exit $$status

@@ -148,3 +148,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if stale and not any("::" in arg for arg in config.args):  # whole files were collected: a test renamed?
         raise pytest.UsageError(f"tests/conftest.py: SERIAL names tests that do not exist: {', '.join(stale)}")
 
+    # the files with slow tests (dbt builds, collects, subprocesses) first, so that under xdist
+    # (--dist loadfile --no-loadscope-reorder) no worker is left with a long build at the end
+    slow_files = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow_files)  # stable: order kept within
+
