@@ -255,7 +255,8 @@ time.sleep(float(sys.argv[2]))
 """
 
 
-def test_locked_file_gives_the_lock_line(db: Path) -> None:
+def test_locked_file_gives_the_lock_line(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALIGNED_LOCK_WAIT_S", "1")  # readers wait this long for a held file, then say who holds it
     proc = subprocess.Popen([sys.executable, "-c", _HOLDER, str(db), "20"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
@@ -264,7 +265,7 @@ def test_locked_file_gives_the_lock_line(db: Path) -> None:
         t0 = time.monotonic()
         with pytest.raises(LockedError) as info:
             run_query(db, "select 1", out=io.StringIO())
-        assert time.monotonic() - t0 < 10
+        assert 1 <= time.monotonic() - t0 < 8  # waited the bounded time, not forever
         msg = str(info.value)
         assert "\n" not in msg
         assert "the database is locked" in msg and f"process {proc.pid}" in msg and "one writer" in msg
