@@ -42,6 +42,9 @@ MODEL_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$"
 # (the T2 row over every (context, value) pair, alignstats.marts.t2.ALL_PAIRS). A study's context
 # of that name would be mixed up with them, so the loader refuses it (tests check the vars agree).
 RESERVED_CONTEXT_NAMES = ("all", "general", "all_pairs")
+#: model names the warehouse uses for its rows over every model of a study (t4_consistency_summary,
+#: rho_across_models: alignstats.marts.t4.ALL_MODELS)
+RESERVED_MODEL_NAMES = ("all",)
 #: the placeholders each task kind fills in its prompt (collector.design fills them, plan.render sends them)
 PLACEHOLDERS: dict[str, frozenset[str]] = {
     "select": frozenset({"options", "k", "n"}),
@@ -240,6 +243,14 @@ class ModelSpec(_Strict):
     price_in_per_1k: float | None = Field(default=None, ge=0)
     price_out_per_1k: float | None = Field(default=None, ge=0)
     params: dict[str, Any] = Field(default_factory=dict)  # extra generation params for this model only
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, v: str) -> str:
+        if v.lower() in RESERVED_MODEL_NAMES:
+            raise ValueError(f"model name {v!r} is reserved for the warehouse's rows over every model; "
+                             f"rename the model, e.g. {v + '-model'!r}")
+        return v
 
     @field_validator("api_key_env")
     @classmethod

@@ -60,3 +60,19 @@ def test_the_cli_exits_2_without_a_traceback(tmp_path, capsys):
     assert main(["plan", str(path)]) == 2
     out = capsys.readouterr()
     assert "Traceback" not in out.err and f"{path}: contexts: 'general'" in out.err + out.out
+
+
+def test_the_reserved_model_names_are_the_warehouse_labels():
+    from alignstats.marts import across, t4
+    from collector.config import RESERVED_MODEL_NAMES
+    assert {t4.ALL_MODELS, across.ALL_MODELS} == set(RESERVED_MODEL_NAMES)
+
+
+@pytest.mark.parametrize("name", ["all", "ALL"])
+def test_a_model_named_as_the_every_model_row_is_refused_in_one_line(name):
+    data = yaml.safe_load(DEFAULT_EXPERIMENT.read_text())
+    data["models"][0]["name"] = name
+    with pytest.raises(UserError) as info:
+        parse_experiment(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "study.yaml")
+    msg = str(info.value)
+    assert "\n" not in msg and "study.yaml" in msg and "reserved" in msg and "rename the model" in msg
